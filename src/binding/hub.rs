@@ -1,0 +1,136 @@
+//! `NativeHub`: the Rust half of one top-level `IpcMain`: its inbox and
+//! doorbell, routing to attached renderers, answers to blocked `sendSync`s.
+
+use std::sync::Arc;
+
+use napi::bindgen_prelude::*;
+use napi::threadsafe_function::UnknownReturnValue;
+use napi_derive::napi;
+
+use super::doorbell::{SharedBell, TsfnBell};
+use super::{batch_to_js, frame, Payload};
+use crate::hub::Hub;
+
+/// One hub: an ordered inbox drained on this JS thread.
+#[napi]
+pub struct NativeHub {
+  hub: Arc<Hub>,
+  bell: Arc<TsfnBell>,
+  scratch: Vec<u8>,
+}
+
+#[napi]
+impl NativeHub {
+  /// Creates a hub whose doorbell calls `onDoorbell()` on this thread.
+  #[napi(constructor, catch_unwind)]
+  pub fn new(env: Env, on_doorbell: Function<'_, (), UnknownReturnValue>) -> Result<Self> {
+    let bell = Arc::new(TsfnBell::new(&env, on_doorbell)?);
+    let hub = Hub::new(Box::new(SharedBell(bell.clone())));
+    Ok(NativeHub {
+      hub,
+      bell,
+      scratch: Vec::new(),
+    })
+  }
+
+  /// The process-wide id renderers attach with.
+  #[napi(getter)]
+  pub fn id(&self) -> f64 {
+    self.hub.id() as f64
+  }
+
+  /// Takes up to `maxFrames` queued frames (about `maxBytes`) as one buffer
+  /// of frames back to back, oldest first; `null` when the inbox is empty.
+  #[napi(catch_unwind)]
+  pub fn drain<'env>(
+    &mut self,
+    env: &'env Env,
+    max_frames: u32,
+    max_bytes: u32,
+  ) -> Result<Option<BufferSlice<'env>>> {
+    self.scratch.clear();
+    let d = self
+      .hub
+      .inbox
+      .drain_into(&mut self.scratch, max_frames as usize, max_bytes as usize);
+    if !d.more {
+      self.bell.release();
+    }
+    let out = batch_to_js(env, &self.scratch);
+    if self.scratch.capacity() > 1 << 20 {
+      self.scratch = Vec::new();
+    }
+    out
+  }
+
+  /// Queues a frame for renderer `renderer` (JSON payload); `false` if that
+  /// renderer is gone.
+  #[napi(catch_unwind)]
+  pub fn send_str(
+    &self,
+    renderer: u32,
+    kind: u32,
+    request: u32,
+    channel: String,
+    codec: u32,
+    payload: String,
+  ) -> Result<bool> {
+    let f = frame(kind, codec, renderer, request, &channel, &Payload::Str(payload))?;
+    Ok(self.hub.send_to(renderer, f).is_ok())
+  }
+
+  /// As `sendStr`, with an encoded byte payload.
+  #[napi(catch_unwind)]
+  pub fn send_bytes(
+    &self,
+    renderer: u32,
+    kind: u32,
+    request: u32,
+    channel: String,
+    codec: u32,
+    payload: &[u8],
+  ) -> Result<bool> {
+    let f = frame(kind, codec, renderer, request, &channel, &Payload::Bytes(payload))?;
+    Ok(self.hub.send_to(renderer, f).is_ok())
+  }
+
+  /// Answers the blocked `sendSync` `request` of `renderer` with `reply`
+  /// (codec byte first); `false` if nobody waits for it any more.
+  #[napi(catch_unwind)]
+  pub fn complete_sync(&self, renderer: u32, request: u32, reply: &[u8]) -> bool {
+    self.hub.complete_sync(renderer, request, Ok(reply.to_vec()))
+  }
+
+  /// Detaches a renderer (its blocked `sendSync` wakes, disconnected).
+  #[napi(catch_unwind)]
+  pub fn detach(&self, renderer: u32) -> bool {
+    self.hub.detach(renderer).is_some()
+  }
+
+  /// Whether `renderer` is attached.
+  #[napi(catch_unwind)]
+  pub fn has_renderer(&self, renderer: u32) -> bool {
+    self.hub.has_renderer(renderer)
+  }
+
+  /// Keeps the process alive (a listening hub, work in flight) or not.
+  #[napi(catch_unwind)]
+  pub fn keep_alive(&self, on: bool) {
+    self.bell.keep_alive(on);
+  }
+
+  /// Frames and bytes waiting, and renderers attached.
+  #[napi(catch_unwind)]
+  pub fn depth(&self) -> Vec<f64> {
+    let d = self.hub.inbox.depth();
+    vec![d.frames as f64, d.bytes as f64, self.hub.renderer_count() as f64]
+  }
+
+  /// Closes the hub: renderers are told, blocked `sendSync`s wake.
+  #[napi(catch_unwind)]
+  pub fn close(&self) {
+    self.hub.close();
+    self.bell.keep_alive(false);
+    self.bell.release();
+  }
+}

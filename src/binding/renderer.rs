@@ -1,0 +1,211 @@
+//! `NativeRenderer`: one renderer endpoint attached to a hub of this process
+//! (the same thread or a worker thread): sends into the hub's inbox, blocks
+//! for `sendSync`, and drains its own inbox of frames from main.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use napi::bindgen_prelude::*;
+use napi::threadsafe_function::UnknownReturnValue;
+use napi_derive::napi;
+
+use super::doorbell::{SharedBell, TsfnBell};
+use super::{batch_to_js, frame, Payload};
+use crate::hub::Hub;
+use crate::queue::Inbox;
+use crate::wire::kind;
+
+/// How long a blocked `sendSync` spins before parking its thread.
+const SYNC_SPIN: Duration = Duration::from_micros(40);
+
+/// A renderer attached to a hub in this process.
+#[napi]
+pub struct NativeRenderer {
+  hub: Arc<Hub>,
+  id: u32,
+  inbox: Arc<Inbox>,
+  bell: Arc<TsfnBell>,
+  scratch: Vec<u8>,
+  closed: bool,
+}
+
+impl NativeRenderer {
+  fn push(&self, kind: u32, request: u32, channel: &str, codec: u32, p: &Payload<'_>) -> Result<bool> {
+    if self.closed {
+      return Ok(false);
+    }
+    let f = frame(kind, codec, self.id, request, channel, p)?;
+    Ok(self.hub.push(f).is_ok())
+  }
+
+  fn send_sync(
+    &self,
+    env: &Env,
+    request: u32,
+    channel: &str,
+    codec: u32,
+    p: &Payload<'_>,
+  ) -> Result<Option<Buffer>> {
+    if self.closed {
+      return Ok(None);
+    }
+    let slot = match self.hub.begin_sync(self.id, request) {
+      Ok(s) => s,
+      Err(_) => return Ok(None),
+    };
+    let f = frame(kind::SEND_SYNC as u32, codec, self.id, request, channel, p)?;
+    if self.hub.push(f).is_err() {
+      self.hub.abandon_sync(self.id, request);
+      return Ok(None);
+    }
+    match slot.wait(SYNC_SPIN) {
+      Ok(reply) => {
+        let _ = env;
+        Ok(Some(Buffer::from(reply)))
+      }
+      Err(_) => Ok(None),
+    }
+  }
+}
+
+#[napi]
+impl NativeRenderer {
+  /// This renderer's id (its WebContents id).
+  #[napi(getter)]
+  pub fn id(&self) -> u32 {
+    self.id
+  }
+
+  /// The hub's id.
+  #[napi(getter)]
+  pub fn hub_id(&self) -> f64 {
+    self.hub.id() as f64
+  }
+
+  /// Queues a frame for main (JSON payload); `false` once disconnected.
+  #[napi(catch_unwind)]
+  pub fn send_str(&self, kind: u32, request: u32, channel: String, codec: u32, payload: String) -> Result<bool> {
+    self.push(kind, request, &channel, codec, &Payload::Str(payload))
+  }
+
+  /// As `sendStr`, with an encoded byte payload.
+  #[napi(catch_unwind)]
+  pub fn send_bytes(&self, kind: u32, request: u32, channel: String, codec: u32, payload: &[u8]) -> Result<bool> {
+    self.push(kind, request, &channel, codec, &Payload::Bytes(payload))
+  }
+
+  /// Sends a `sendSync` and blocks this thread for the answer (codec byte
+  /// first); `null` if the hub closed or this renderer was detached.
+  /// Never call it on the hub's own thread: nothing could answer.
+  #[napi(catch_unwind)]
+  pub fn send_sync_str(
+    &self,
+    env: Env,
+    request: u32,
+    channel: String,
+    codec: u32,
+    payload: String,
+  ) -> Result<Option<Buffer>> {
+    self.send_sync(&env, request, &channel, codec, &Payload::Str(payload))
+  }
+
+  /// As `sendSyncStr`, with an encoded byte payload.
+  #[napi(catch_unwind)]
+  pub fn send_sync_bytes(
+    &self,
+    env: Env,
+    request: u32,
+    channel: String,
+    codec: u32,
+    payload: &[u8],
+  ) -> Result<Option<Buffer>> {
+    self.send_sync(&env, request, &channel, codec, &Payload::Bytes(payload))
+  }
+
+  /// Takes queued frames from main, as `NativeHub.drain`.
+  #[napi(catch_unwind)]
+  pub fn drain<'env>(
+    &mut self,
+    env: &'env Env,
+    max_frames: u32,
+    max_bytes: u32,
+  ) -> Result<Option<BufferSlice<'env>>> {
+    self.scratch.clear();
+    let d = self
+      .inbox
+      .drain_into(&mut self.scratch, max_frames as usize, max_bytes as usize);
+    if !d.more {
+      self.bell.release();
+    }
+    let out = batch_to_js(env, &self.scratch);
+    if self.scratch.capacity() > 1 << 20 {
+      self.scratch = Vec::new();
+    }
+    out
+  }
+
+  /// Keeps this thread's loop alive (an invoke in flight) or not.
+  #[napi(catch_unwind)]
+  pub fn keep_alive(&self, on: bool) {
+    self.bell.keep_alive(on);
+  }
+
+  /// Whether the hub is still open and this renderer attached.
+  #[napi(catch_unwind)]
+  pub fn is_connected(&self) -> bool {
+    !self.closed && self.hub.has_renderer(self.id)
+  }
+
+  /// Detaches from the hub, telling it with a DISCONNECT frame. Idempotent.
+  #[napi(catch_unwind)]
+  pub fn close(&mut self) {
+    if std::mem::replace(&mut self.closed, true) {
+      return;
+    }
+    if self.hub.detach(self.id).is_some() {
+      let f = crate::wire::encode(kind::DISCONNECT, 0, self.id, 0, b"", b"");
+      let _ = self.hub.push(f);
+    }
+    self.inbox.close();
+    self.bell.keep_alive(false);
+    self.bell.release();
+  }
+}
+
+/// Attaches a new renderer to hub `hubId`; its doorbell calls
+/// `onDoorbell()` on this thread. With `announce` (JSON metadata) the hub
+/// gets a CONNECT frame. `null` if that hub is gone.
+#[napi(catch_unwind)]
+pub fn attach_renderer(
+  env: Env,
+  hub_id: f64,
+  on_doorbell: Function<'_, (), UnknownReturnValue>,
+  announce: Option<String>,
+) -> Result<Option<NativeRenderer>> {
+  let hub = match Hub::find(hub_id as u64) {
+    Ok(h) => h,
+    Err(_) => return Ok(None),
+  };
+  let bell = Arc::new(TsfnBell::new(&env, on_doorbell)?);
+  let inbox = Arc::new(Inbox::new(Box::new(SharedBell(bell.clone()))));
+  let id = match hub.attach(inbox.clone()) {
+    Ok(id) => id,
+    Err(_) => return Ok(None),
+  };
+  if let Some(meta) = announce {
+    let f = frame(kind::CONNECT as u32, 1, id, 0, "", &Payload::Str(meta))?;
+    if hub.push(f).is_err() {
+      hub.detach(id);
+      return Ok(None);
+    }
+  }
+  Ok(Some(NativeRenderer {
+    hub,
+    id,
+    inbox,
+    bell,
+    scratch: Vec::new(),
+    closed: false,
+  }))
+}
+

@@ -1,0 +1,28 @@
+//! `ipc-main`: Electron's `ipcMain` / `ipcRenderer` for plain Node.js.
+//!
+//! # Layout
+//! Dependencies point down; only `binding` knows about N-API.
+//!
+//! - [`error`]: `IpcError`, one variant per error `code` of the public API.
+//! - [`registry`]: listeners and handlers per channel, in EventEmitter order;
+//!   generic over the listener handle, so it is tested without Node.
+//! - [`wire`]: frames <-> bytes. No IO, no JS. The same frame layout is used
+//!   for a hub's drained batches and (later) on the socket.
+//! - [`queue`]: one FIFO inbox of frames plus its doorbell: pushing from any
+//!   thread rings at most once until the consumer drains.
+//! - [`hub`]: the process-wide table of hubs, renderer links, routing to a
+//!   renderer's inbox, blocking sync waits.
+//! - `binding`: the napi classes (`NativeRegistry`, `NativeHub`,
+//!   `NativeRenderer`); argument checks and `IpcError` -> JS error with `code`.
+#![deny(clippy::all)]
+
+pub mod error;
+pub mod hub;
+pub mod queue;
+pub mod registry;
+pub mod wire;
+
+#[cfg(feature = "napi")]
+mod binding;
+
+pub use error::{IpcError, Result};

@@ -1,0 +1,264 @@
+//! One inbox: a FIFO of encoded frames, pushed from any thread, drained in
+//! batches on the owner's JS thread, plus its doorbell.
+//!
+//! The doorbell only says "the queue is not empty". It is rung at most once
+//! until the consumer drains the queue empty, so a burst of N frames costs one
+//! wake-up. Ordering: one mutex-protected deque, so frames leave in the order
+//! their `push` calls took the lock; a single producer's frames stay in order.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use crate::error::{IpcError, Result};
+
+/// Wakes the consumer of an inbox. The binding implements it with one
+/// threadsafe function; tests with a counter.
+pub trait Doorbell: Send + Sync {
+  /// Asks the consumer to drain soon.
+  ///
+  /// # Errors
+  /// [`IpcError::Disconnected`] when the consumer is gone for good (its env
+  /// was torn down); the inbox then closes itself.
+  fn ring(&self) -> Result<()>;
+}
+
+#[derive(Default)]
+struct State {
+  frames: VecDeque<Vec<u8>>,
+  bytes: usize,
+  /// A ring is outstanding: pushes need not ring again.
+  rung: bool,
+  closed: bool,
+}
+
+/// Counters read by `stats()`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Depth {
+  /// Frames waiting.
+  pub frames: usize,
+  /// Bytes waiting.
+  pub bytes: usize,
+}
+
+/// A FIFO of frames with a doorbell.
+pub struct Inbox {
+  state: Mutex<State>,
+  bell: Box<dyn Doorbell>,
+}
+
+/// What one [`Inbox::drain_into`] call did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Drained {
+  /// Frames appended to the output.
+  pub frames: usize,
+  /// Frames still waiting (the batch limit was hit); the doorbell was rung
+  /// again for them.
+  pub more: bool,
+}
+
+impl Inbox {
+  /// An empty, open inbox.
+  pub fn new(bell: Box<dyn Doorbell>) -> Self {
+    Inbox {
+      state: Mutex::new(State::default()),
+      bell,
+    }
+  }
+
+  fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+    // A panic while holding this lock cannot leave the deque inconsistent
+    // (every critical section is a handful of infallible operations), so a
+    // poisoned lock is still usable.
+    self.state.lock().unwrap_or_else(|p| p.into_inner())
+  }
+
+  /// Appends one encoded frame and rings the doorbell if no ring is pending.
+  ///
+  /// # Errors
+  /// [`IpcError::Disconnected`] if the inbox is closed; nothing is queued.
+  pub fn push(&self, frame: Vec<u8>) -> Result<()> {
+    let ring = {
+      let mut st = self.lock();
+      if st.closed {
+        return Err(IpcError::Disconnected);
+      }
+      st.bytes += frame.len();
+      st.frames.push_back(frame);
+      !std::mem::replace(&mut st.rung, true)
+    };
+    if ring {
+      self.ring_or_close()?;
+    }
+    Ok(())
+  }
+
+  fn ring_or_close(&self) -> Result<()> {
+    let res = self.bell.ring();
+    if res.is_err() {
+      self.close();
+    }
+    res
+  }
+
+  /// Moves up to `max_frames` frames (and, past the first, about `max_bytes`)
+  /// to the end of `out`, oldest first. When frames remain, rings again so the
+  /// consumer comes back after yielding to its event loop.
+  pub fn drain_into(&self, out: &mut Vec<u8>, max_frames: usize, max_bytes: usize) -> Drained {
+    let (frames, more) = {
+      let mut st = self.lock();
+      let mut n = 0;
+      while n < max_frames {
+        let next_len = match st.frames.front() {
+          Some(f) => f.len(),
+          None => break,
+        };
+        if n > 0 && out.len() + next_len > max_bytes {
+          break;
+        }
+        let f = st.frames.pop_front().expect("front was Some");
+        st.bytes -= f.len();
+        out.extend_from_slice(&f);
+        n += 1;
+      }
+      let more = !st.frames.is_empty();
+      st.rung = more;
+      (n, more)
+    };
+    if more {
+      let _ = self.ring_or_close();
+    }
+    Drained { frames, more }
+  }
+
+  /// Stops accepting frames; what is queued can still be drained.
+  pub fn close(&self) {
+    self.lock().closed = true;
+  }
+
+  /// Whether [`close`](Self::close) was called.
+  pub fn is_closed(&self) -> bool {
+    self.lock().closed
+  }
+
+  /// Frames and bytes waiting.
+  pub fn depth(&self) -> Depth {
+    let st = self.lock();
+    Depth {
+      frames: st.frames.len(),
+      bytes: st.bytes,
+    }
+  }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+  use super::*;
+  use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+  use std::sync::Arc;
+
+  /// A doorbell that counts rings and can be made to fail.
+  #[derive(Default)]
+  pub struct Counter {
+    pub rings: AtomicUsize,
+    pub dead: AtomicBool,
+  }
+
+  impl Doorbell for Arc<Counter> {
+    fn ring(&self) -> Result<()> {
+      if self.dead.load(Ordering::SeqCst) {
+        return Err(IpcError::Disconnected);
+      }
+      self.rings.fetch_add(1, Ordering::SeqCst);
+      Ok(())
+    }
+  }
+
+  fn inbox() -> (Inbox, Arc<Counter>) {
+    let c = Arc::new(Counter::default());
+    (Inbox::new(Box::new(c.clone())), c)
+  }
+
+  #[test]
+  fn a_burst_rings_once_and_drains_in_order() {
+    let (q, bell) = inbox();
+    for i in 0..100u8 {
+      q.push(vec![i]).unwrap();
+    }
+    assert_eq!(bell.rings.load(Ordering::SeqCst), 1);
+    let mut out = Vec::new();
+    let d = q.drain_into(&mut out, usize::MAX, usize::MAX);
+    assert_eq!(d, Drained { frames: 100, more: false });
+    assert_eq!(out, (0..100u8).collect::<Vec<_>>());
+    q.push(vec![1]).unwrap();
+    assert_eq!(bell.rings.load(Ordering::SeqCst), 2, "rings again once drained");
+  }
+
+  #[test]
+  fn a_bounded_drain_rings_again_for_the_rest() {
+    let (q, bell) = inbox();
+    for i in 0..10u8 {
+      q.push(vec![i; 4]).unwrap();
+    }
+    let mut out = Vec::new();
+    assert_eq!(q.drain_into(&mut out, 3, usize::MAX), Drained { frames: 3, more: true });
+    assert_eq!(bell.rings.load(Ordering::SeqCst), 2);
+    assert_eq!(q.depth(), Depth { frames: 7, bytes: 28 });
+    out.clear();
+    // The byte bound stops after the first frame that would pass it.
+    assert_eq!(q.drain_into(&mut out, 100, 6), Drained { frames: 1, more: true });
+    let d = q.drain_into(&mut out, 100, usize::MAX);
+    assert_eq!(d, Drained { frames: 6, more: false });
+  }
+
+  #[test]
+  fn a_closed_inbox_refuses_pushes_but_keeps_what_it_has() {
+    let (q, _) = inbox();
+    q.push(vec![1]).unwrap();
+    q.close();
+    assert_eq!(q.push(vec![2]), Err(IpcError::Disconnected));
+    let mut out = Vec::new();
+    assert_eq!(q.drain_into(&mut out, 10, 10).frames, 1);
+  }
+
+  #[test]
+  fn a_dead_doorbell_closes_the_inbox() {
+    let (q, bell) = inbox();
+    bell.dead.store(true, Ordering::SeqCst);
+    assert_eq!(q.push(vec![1]), Err(IpcError::Disconnected));
+    assert!(q.is_closed());
+  }
+
+  #[test]
+  fn many_producers_lose_nothing_and_keep_each_producers_order() {
+    let (q, _) = inbox();
+    let q = Arc::new(q);
+    let threads: Vec<_> = (0..4u8)
+      .map(|t| {
+        let q = q.clone();
+        std::thread::spawn(move || {
+          for i in 0..5000u32 {
+            let mut f = vec![t];
+            f.extend_from_slice(&i.to_le_bytes());
+            q.push(f).unwrap();
+          }
+        })
+      })
+      .collect();
+    let mut seen = [0u32; 4];
+    let mut total = 0;
+    let mut out = Vec::new();
+    while total < 20_000 {
+      out.clear();
+      total += q.drain_into(&mut out, 64, usize::MAX).frames;
+      for f in out.chunks(5) {
+        let i = u32::from_le_bytes([f[1], f[2], f[3], f[4]]);
+        assert_eq!(i, seen[f[0] as usize], "producer {} out of order", f[0]);
+        seen[f[0] as usize] += 1;
+      }
+    }
+    for t in threads {
+      t.join().unwrap();
+    }
+    assert_eq!(seen, [5000; 4]);
+  }
+}
