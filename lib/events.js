@@ -1,0 +1,115 @@
+'use strict'
+// The event objects listeners and handlers receive (API.md §3).
+
+const { encodeValue } = require('./codec')
+
+const kSync = Symbol('ipc-main.sync')
+const kFrameOf = Symbol('ipc-main.frame')
+
+function defineReply(event, fn) {
+  Object.defineProperty(event, 'reply', { value: fn, writable: true, enumerable: true, configurable: true })
+}
+
+/** Passed to `on`/`once` listeners for `send` and `sendSync`. */
+class IpcMainEvent {
+  constructor(sender) {
+    const frame = sender[kFrameOf]
+    this.type = 'frame'
+    this.sender = sender
+    this.senderFrame = frame
+    this.frameId = frame.routingId
+    this.processId = frame.processId
+    this.ports = []
+  }
+
+  /** Sends a message back to the sending renderer; a no-op once it is gone. */
+  get reply() {
+    const sender = this.sender
+    const fn = function reply(channel, ...args) {
+      if (sender.isDestroyed()) return
+      sender.send(channel, ...args)
+    }
+    defineReply(this, fn)
+    return fn
+  }
+
+  set reply(fn) {
+    defineReply(this, fn)
+  }
+
+  /** Electron's Event base; no effect on IPC delivery. */
+  preventDefault() {
+    this.defaultPrevented = true
+  }
+}
+IpcMainEvent.prototype.defaultPrevented = false
+
+/**
+ * The event of a `sendSync`: assigning `returnValue` answers it. The first
+ * assignment wins; reading gives `undefined` (as Electron). A value that
+ * cannot be cloned throws in the listener and does not use up the answer.
+ */
+class IpcMainSyncEvent extends IpcMainEvent {
+  constructor(sender, answer) {
+    super(sender)
+    // answer(enc) delivers the encoded value; state.done once answered.
+    Object.defineProperty(this, kSync, { value: { done: false, answer } })
+  }
+
+  get returnValue() {
+    return undefined
+  }
+
+  set returnValue(value) {
+    const state = this[kSync]
+    if (state.done) return
+    const enc = encodeValue(value)
+    state.done = true
+    state.answer(enc)
+  }
+}
+
+/** Answers a sync event with `undefined` unless it was answered. */
+function finishSync(event) {
+  const state = event[kSync]
+  if (!state.done) {
+    state.done = true
+    state.answer(encodeValue(undefined))
+  }
+}
+
+/** Whether a sync event was answered. */
+const syncAnswered = (event) => event[kSync].done
+
+/** Passed to `handle` handlers. */
+class IpcMainInvokeEvent {
+  constructor(sender) {
+    const frame = sender[kFrameOf]
+    this.type = 'frame'
+    this.sender = sender
+    this.senderFrame = frame
+    this.frameId = frame.routingId
+    this.processId = frame.processId
+  }
+
+  /** Electron's Event base; no effect on IPC. */
+  preventDefault() {
+    this.defaultPrevented = true
+  }
+}
+IpcMainInvokeEvent.prototype.defaultPrevented = false
+
+/** Passed to renderer listeners: `{ sender, senderId, ports }`. */
+function rendererEvent(renderer) {
+  return { sender: renderer, senderId: 0, ports: [] }
+}
+
+module.exports = {
+  IpcMainEvent,
+  IpcMainSyncEvent,
+  IpcMainInvokeEvent,
+  rendererEvent,
+  finishSync,
+  syncAnswered,
+  kFrameOf,
+}

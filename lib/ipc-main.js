@@ -1,0 +1,293 @@
+'use strict'
+// IpcMain (API.md §2) and the hub behind it: dispatch of renderer frames in
+// Electron's order ('ipc-message' on the WebContents, then `wc.ipc`, then the
+// hub's own listeners; invoke to the first handler of `wc.ipc`, ipcMain).
+
+const { RegistryEmitter, kRegistry, kSnapshot } = require('./emitter')
+const { encodeValue, decode, toTagged } = require('./codec')
+const errors = require('./errors')
+const { IpcMainEvent, IpcMainSyncEvent, IpcMainInvokeEvent, finishSync, syncAnswered } = require('./events')
+const { KIND } = require('./frames')
+const { Pump, report, BATCH_FRAMES } = require('./pump')
+const { NativeHub } = require('./native')
+const { WebContents, destroy } = require('./web-contents')
+
+const kHubState = Symbol('ipc-main.hubState')
+const kScope = Symbol('ipc-main.scope')
+const kLocalPort = Symbol('ipc-main.localPort')
+
+function noop() {}
+
+/**
+ * Electron's ipcMain: a real EventEmitter whose listener and handler
+ * registration lives in the Rust registry.
+ */
+class IpcMain extends RegistryEmitter {
+  constructor() {
+    super()
+    // Mutable state in one object, so `Object.create(ipcMain)` wrappers share it.
+    this[kHubState] = { hub: null }
+    this[kScope] = false
+    // Electron's guard: a renderer message on channel 'error' never throws.
+    this.on('error', noop)
+  }
+
+  /**
+   * Registers the handler that answers `invoke(channel)`.
+   * @param {string} channel
+   * @param {(event: IpcMainInvokeEvent, ...args: any[]) => any} handler
+   */
+  handle(channel, handler) {
+    const reg = this[kRegistry]
+    if (reg.hasHandler(String(channel))) throw errors.secondHandler(channel)
+    if (typeof handler !== 'function') throw errors.handlerNotFunction(handler)
+    reg.setHandler(String(channel), handler)
+  }
+
+  /**
+   * As handle(), removed before the first invoke is handled.
+   * @param {string} channel
+   * @param {(event: IpcMainInvokeEvent, ...args: any[]) => any} handler
+   */
+  handleOnce(channel, handler) {
+    this.handle(channel, (event, ...args) => {
+      this.removeHandler(channel)
+      return handler(event, ...args)
+    })
+  }
+
+  /**
+   * Removes the handler of `channel`, if any.
+   * @param {string} channel
+   */
+  removeHandler(channel) {
+    this[kRegistry].removeHandler(String(channel))
+  }
+
+  /**
+   * Makes another in-process renderer attached to this hub.
+   * @returns {import('./ipc-renderer').IpcRenderer}
+   */
+  createRenderer() {
+    return hubOf(this).createLocalRenderer()
+  }
+
+  /**
+   * Disconnects every renderer of this hub; resolves when done.
+   * @returns {Promise<void>}
+   */
+  close() {
+    const state = this[kHubState]
+    const hub = state.hub
+    state.hub = null
+    if (hub !== null) hub.close()
+    return Promise.resolve()
+  }
+
+  /**
+   * Counters: messages and bytes in and out per kind, queue depth, renderers.
+   * @returns {object}
+   */
+  stats() {
+    const hub = this[kHubState].hub
+    const [queueFrames, queueBytes, renderers] = hub ? hub.native.depth() : [0, 0, 0]
+    return { queueDepth: queueFrames, queueBytes, renderers }
+  }
+}
+
+/** The hub of a top-level IpcMain, made on first need. */
+function hubOf(main) {
+  if (main[kScope]) throw new Error('webContents.ipc is a scope of ipcMain and has no renderers of its own')
+  const state = main[kHubState]
+  if (state.hub === null) state.hub = new Hub(main)
+  return state.hub
+}
+
+/** Calls a message's listeners on one level, collecting returned promises. */
+function deliverCollecting(target, name, args, promises) {
+  const list = target instanceof RegistryEmitter
+    ? target[kSnapshot].get(typeof name === 'symbol' ? name : String(name))
+    : target.rawListeners(name)
+  if (list === undefined || list.length === 0) {
+    // No listener: EventEmitter's own semantics (an unguarded 'error' throws).
+    target.emit(name, ...args)
+    return
+  }
+  for (let i = 0; i < list.length; i++) {
+    const r = list[i].apply(target, args)
+    if (r !== null && typeof r === 'object' && typeof r.then === 'function') promises.push(r)
+  }
+}
+
+function errorText(err) {
+  try {
+    return String(err)
+  } catch {
+    return Object.prototype.toString.call(err)
+  }
+}
+
+/** The JS half of a hub: its NativeHub, pump and renderers. */
+class Hub {
+  constructor(main) {
+    this.main = main
+    this.contents = new Map()
+    this.native = new NativeHub(() => this.pump.run(BATCH_FRAMES))
+    this.pump = new Pump(this.native, (kind, codec, renderer, request, channel, buf, start, end) =>
+      this.dispatch(kind, codec, renderer, request, channel, buf, start, end),
+    )
+  }
+
+  createLocalRenderer() {
+    const { IpcRenderer, LocalPort } = require('./ipc-renderer')
+    const port = new LocalPort(this)
+    const wc = new WebContents(this, port.id, {
+      kind: 'inproc',
+      pid: process.pid,
+      frameId: port.id,
+      url: '',
+    })
+    wc[kLocalPort] = port
+    this.contents.set(port.id, wc)
+    return new IpcRenderer(port)
+  }
+
+  dispatch(kind, codec, renderer, request, channel, buf, start, end) {
+    const wc = this.contents.get(renderer)
+    if (wc === undefined) return
+    switch (kind) {
+      case KIND.SEND:
+        this.onSend(wc, channel, decode(codec, buf, start, end))
+        break
+      case KIND.SEND_SYNC:
+        this.onSendSync(wc, request, channel, decode(codec, buf, start, end))
+        break
+      case KIND.INVOKE:
+        this.onInvoke(wc, request, channel, decode(codec, buf, start, end))
+        break
+      case KIND.DISCONNECT:
+        this.gone(wc, false)
+        break
+      default:
+        break
+    }
+  }
+
+  onSend(wc, channel, args) {
+    const event = new IpcMainEvent(wc)
+    wc.emit('ipc-message', event, channel, ...args)
+    wc.ipc.emit(channel, event, ...args)
+    this.main.emit(channel, event, ...args)
+  }
+
+  onSendSync(wc, request, channel, args) {
+    const local = wc[kLocalPort]
+    const event = new IpcMainSyncEvent(wc, (enc) => this.answerSync(wc, request, enc))
+    if (
+      wc.listenerCount('ipc-message-sync') === 0 &&
+      wc.ipc.listenerCount(channel) === 0 &&
+      this.main.listenerCount(channel) === 0
+    ) {
+      console.warn(errors.syncWithoutListeners(wc.id, channel))
+    }
+    const promises = []
+    try {
+      deliverCollecting(wc, 'ipc-message-sync', [event, channel, ...args], promises)
+      deliverCollecting(wc.ipc, channel, [event, ...args], promises)
+      deliverCollecting(this.main, channel, [event, ...args], promises)
+    } catch (err) {
+      report(err)
+    }
+    if (syncAnswered(event)) return
+    // In-process: the caller is on this stack and cannot wait for promises.
+    if (promises.length === 0 || local !== undefined) finishSync(event)
+    else Promise.allSettled(promises).then(() => finishSync(event))
+  }
+
+  answerSync(wc, request, enc) {
+    const local = wc[kLocalPort]
+    if (local !== undefined) local.answerSync(request, enc)
+    else this.native.completeSync(wc.id, request, toTagged(enc))
+  }
+
+  onInvoke(wc, request, channel, args) {
+    const event = new IpcMainInvokeEvent(wc)
+    const handler = wc.ipc[kRegistry].handler(channel) ?? this.main[kRegistry].handler(channel)
+    const fail = (err) => {
+      console.error(errors.handlerErrorLog(channel), err)
+      this.result(wc, request, false, encodeValue(errorText(err)))
+    }
+    if (handler === null) {
+      fail(errors.noHandler(channel))
+      return
+    }
+    let result
+    try {
+      result = handler(event, ...args)
+    } catch (err) {
+      fail(err)
+      return
+    }
+    Promise.resolve(result).then((value) => {
+      let enc
+      try {
+        enc = encodeValue(value)
+      } catch (err) {
+        fail(err)
+        return
+      }
+      this.result(wc, request, true, enc)
+    }, fail)
+  }
+
+  /** An invoke's answer, to a renderer that may be gone (then dropped). */
+  result(wc, request, ok, enc) {
+    if (wc.isDestroyed()) return
+    const local = wc[kLocalPort]
+    if (local !== undefined) local.settle(request, ok, enc)
+    else this.sendTo(wc, ok ? KIND.RESULT_OK : KIND.RESULT_ERR, request, '', enc)
+  }
+
+  /** Queues a frame for `wc`'s renderer; dropped if it is already gone. */
+  sendTo(wc, kind, request, channel, enc) {
+    if (typeof enc.data === 'string') {
+      this.native.sendStr(wc.id, kind, request, channel, enc.codec, enc.data)
+    } else {
+      this.native.sendBytes(wc.id, kind, request, channel, enc.codec, enc.data)
+    }
+  }
+
+  /** A local renderer closed: its WebContents is destroyed at once. */
+  localClosed(id) {
+    const wc = this.contents.get(id)
+    if (wc !== undefined && destroy(wc)) {
+      // 'destroyed' is emitted when its DISCONNECT frame is dispatched, after
+      // whatever it sent before closing.
+      wc[kLocalPort].closing = true
+    }
+  }
+
+  gone(wc, crashed) {
+    this.contents.delete(wc.id)
+    this.native.detach(wc.id)
+    const first = destroy(wc, crashed)
+    if (first || wc[kLocalPort]?.closing) {
+      if (wc[kLocalPort]) wc[kLocalPort].closing = false
+      wc.emit('destroyed')
+    }
+  }
+
+  close() {
+    // Deliver what renderers sent before the close.
+    this.pump.run(Infinity)
+    this.native.close()
+    const { kDisconnect } = require('./ipc-renderer')
+    for (const wc of [...this.contents.values()]) {
+      const local = wc[kLocalPort]
+      if (local !== undefined && local.renderer !== null) local.renderer[kDisconnect]()
+      this.gone(wc, false)
+    }
+  }
+}
+
+module.exports = { IpcMain, kScope, hubOf }

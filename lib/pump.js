@@ -1,0 +1,77 @@
+'use strict'
+// Drains an inbox (NativeHub or NativeRenderer) and hands each frame to a
+// dispatcher, in order, even when a dispatcher re-enters the pump (an inline
+// sendSync drains the hub from inside a listener): the current batch and the
+// read position live on the pump, so a nested run continues from the next
+// undelivered frame instead of jumping ahead to newer ones.
+
+const { HEADER_LEN } = require('./frames')
+
+/** Frames taken per doorbell before yielding to the event loop. */
+const BATCH_FRAMES = 1024
+/** Bytes (about) taken per doorbell before yielding. */
+const BATCH_BYTES = 16 * 1024 * 1024
+
+class Pump {
+  /**
+   * @param {{ drain(maxFrames: number, maxBytes: number): Buffer | null }} native
+   * @param {(kind: number, codec: number, renderer: number, request: number,
+   *   channel: string, buf: Buffer, start: number, end: number) => void} dispatch
+   */
+  constructor(native, dispatch) {
+    this.native = native
+    this.dispatch = dispatch
+    this.batch = null
+    this.at = 0
+  }
+
+  /**
+   * Delivers queued frames: at least the rest of the current batch, then more
+   * batches until `limit` frames were delivered or the inbox is empty.
+   * A throwing dispatcher is reported (uncaught exception on the next tick,
+   * as a throwing listener is in Node) and the pump goes on.
+   * @param {number} limit
+   */
+  run(limit) {
+    let n = 0
+    for (;;) {
+      let b = this.batch
+      if (b === null || this.at >= b.length) {
+        this.batch = null
+        if (n >= limit) return
+        b = this.native.drain(BATCH_FRAMES, BATCH_BYTES)
+        if (b === null) return
+        this.batch = b
+        this.at = 0
+      }
+      const at = this.at
+      const end = at + 4 + b.readUInt32LE(at)
+      const chEnd = at + HEADER_LEN + b.readUInt32LE(at + 16)
+      this.at = end
+      n++
+      try {
+        this.dispatch(
+          b[at + 4],
+          b[at + 5],
+          b.readUInt32LE(at + 8),
+          b.readUInt32LE(at + 12),
+          chEnd === at + HEADER_LEN ? '' : b.utf8Slice(at + HEADER_LEN, chEnd),
+          b,
+          chEnd,
+          end,
+        )
+      } catch (err) {
+        report(err)
+      }
+    }
+  }
+}
+
+/** Reports an error thrown by user code during delivery, as Node would. */
+function report(err) {
+  process.nextTick(() => {
+    throw err
+  })
+}
+
+module.exports = { Pump, report, BATCH_FRAMES }
