@@ -40,6 +40,13 @@ export declare class NativeHub {
   keepAlive(on: boolean): void
   /** Frames and bytes waiting, and renderers attached. */
   depth(): Array<number>
+  /**
+   * Records a worker about to start (running `entry`); returns the
+   * one-time nonce it claims its hub with.
+   */
+  expectWorker(entry: string): number
+  /** Forgets a nonce whose worker never started. */
+  forgetWorker(nonce: number): void
   /** Closes the hub: renderers are told, blocked `sendSync`s wake. */
   close(): void
 }
@@ -49,7 +56,7 @@ export declare class NativeRegistry {
   /** An empty registry. */
   constructor()
   /** Adds a registration (at the front when `prepend`); returns the new count. */
-  add(name: string | number, listener: JsFn, once: boolean, prepend: boolean): number
+  add(name: string | number, listener: (...args: any[]) => any, once: boolean, prepend: boolean): number
   /** Removes the registration at `index`; `false` if there is none. */
   removeAt(name: string | number, index: number): boolean
   /** The stored functions (once-wrappers included) of `name`, in call order. */
@@ -65,7 +72,7 @@ export declare class NativeRegistry {
   /** Marks the leak warning of `name` given; `true` if it was not yet. */
   markWarned(name: string | number): boolean
   /** Registers the invoke handler of `channel`; `false` if it already has one. */
-  setHandler(channel: string, handler: JsFn): boolean
+  setHandler(channel: string, handler: (...args: any[]) => any): boolean
   /** Whether `channel` has an invoke handler. */
   hasHandler(channel: string): boolean
   /** The invoke handler of `channel`, or `null`. */
@@ -108,3 +115,9 @@ export declare class NativeRenderer {
  * gets a CONNECT frame. `null` if that hub is gone.
  */
 export declare function attachRenderer(hubId: number, onDoorbell: () => unknown, announce?: string | undefined | null): NativeRenderer | null
+
+/**
+ * A worker's claim on the hub that spawned it: `[hubId, entry]`, or `null`
+ * if the nonce is unknown or already claimed.
+ */
+export declare function claimWorker(nonce: number): [number, string] | null

@@ -839,3 +839,4 @@ module.exports.NativeHub = nativeBinding.NativeHub
 module.exports.NativeRegistry = nativeBinding.NativeRegistry
 module.exports.NativeRenderer = nativeBinding.NativeRenderer
 module.exports.attachRenderer = nativeBinding.attachRenderer
+module.exports.claimWorker = nativeBinding.claimWorker

@@ -73,6 +73,31 @@ class IpcMain extends RegistryEmitter {
   }
 
   /**
+   * Starts `filename` in a worker_threads Worker as a renderer of this hub;
+   * resolves with its WebContents (`wc.worker` is the Worker) once the
+   * worker's ipcRenderer is connected.
+   * @param {string | URL} filename
+   * @param {import('node:worker_threads').WorkerOptions} [options]
+   * @returns {Promise<WebContents>}
+   */
+  spawnWorker(filename, options) {
+    try {
+      return require('./worker').spawnWorker(hubOf(this), filename, options)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /**
+   * The address a worker of this process connects to with `connect()`
+   * (`ipc-main-thread:<id>`), for workers not started by spawnWorker().
+   * @type {string}
+   */
+  get threadAddress() {
+    return `ipc-main-thread:${hubOf(this).native.id}`
+  }
+
+  /**
    * Disconnects every renderer of this hub; resolves when done.
    * @returns {Promise<void>}
    */
@@ -132,6 +157,8 @@ class Hub {
   constructor(main) {
     this.main = main
     this.contents = new Map()
+    /** spawnWorker calls waiting for their worker's CONNECT, by nonce. */
+    this.expected = new Map()
     this.native = new NativeHub(() => this.pump.run(BATCH_FRAMES))
     this.pump = new Pump(this.native, (kind, codec, renderer, request, channel, buf, start, end) =>
       this.dispatch(kind, codec, renderer, request, channel, buf, start, end),
@@ -153,6 +180,10 @@ class Hub {
   }
 
   dispatch(kind, codec, renderer, request, channel, buf, start, end) {
+    if (kind === KIND.CONNECT) {
+      this.onConnect(renderer, JSON.parse(buf.utf8Slice(start, end)))
+      return
+    }
     const wc = this.contents.get(renderer)
     if (wc === undefined) return
     switch (kind) {
@@ -170,6 +201,23 @@ class Hub {
         break
       default:
         break
+    }
+  }
+
+  /** A renderer of another thread or process announced itself. */
+  onConnect(renderer, meta) {
+    if (!this.native.hasRenderer(renderer)) return
+    const wc = new WebContents(this, renderer, {
+      kind: meta.kind,
+      pid: meta.pid,
+      frameId: renderer,
+      url: meta.url ?? '',
+    })
+    this.contents.set(renderer, wc)
+    const waiter = this.expected.get(meta.nonce)
+    if (waiter !== undefined) {
+      this.expected.delete(meta.nonce)
+      waiter(wc)
     }
   }
 

@@ -88,12 +88,13 @@ class IpcRenderer extends EventEmitter {
     const enc = encode(args)
     if (state.status === DISCONNECTED) throw errors.disconnected()
     const request = state.next++
+    // The port answers `{ value }`, or null once disconnected.
     const reply = this[kPort].sendSync(request, channel, enc)
     if (reply === null) {
       this[kDisconnect]()
       throw errors.disconnected()
     }
-    return reply
+    return reply.value
   }
 
   /**
@@ -215,7 +216,7 @@ class LocalPort {
     this.hub.pump.run(Infinity)
     const reply = this.syncReplies.get(request)
     this.syncReplies.delete(request)
-    return reply === undefined ? undefined : decodeLocal(reply)[0]
+    return { value: reply === undefined ? undefined : decodeLocal(reply)[0] }
   }
 
   /** Main's answer to a sync request of this renderer (same thread). */

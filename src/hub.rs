@@ -31,6 +31,29 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
   m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+static EXPECTED_WORKERS: LazyLock<Mutex<HashMap<u64, (u64, String)>>> = LazyLock::new(Default::default);
+static NEXT_NONCE: AtomicU64 = AtomicU64::new(1);
+
+/// Records that a worker about to start belongs to hub `hub` and runs
+/// `entry`; the worker claims it with the returned one-time nonce.
+pub fn expect_worker(hub: u64, entry: String) -> u64 {
+  // Not a secret (threads of one process trust each other); it only pairs a
+  // worker with the spawnWorker call that started it, once.
+  let nonce = NEXT_NONCE.fetch_add(1, Ordering::Relaxed);
+  lock(&EXPECTED_WORKERS).insert(nonce, (hub, entry));
+  nonce
+}
+
+/// Claims a nonce from [`expect_worker`]: `(hub id, entry)`, at most once.
+pub fn claim_worker(nonce: u64) -> Option<(u64, String)> {
+  lock(&EXPECTED_WORKERS).remove(&nonce)
+}
+
+/// Forgets a nonce whose worker never claimed it (it failed to start).
+pub fn forget_worker(nonce: u64) {
+  lock(&EXPECTED_WORKERS).remove(&nonce);
+}
+
 /// Allocates a process-wide renderer id.
 pub fn next_renderer_id() -> u32 {
   NEXT_RENDERER.fetch_add(1, Ordering::Relaxed)
@@ -323,6 +346,16 @@ mod tests {
     assert_eq!(f.kind, wire::kind::CLOSED);
     assert_eq!(h.push(vec![1]), Err(IpcError::Disconnected));
     assert_eq!(h.attach(inbox()).err(), Some(IpcError::Disconnected));
+  }
+
+  #[test]
+  fn a_worker_nonce_is_claimed_once() {
+    let n = expect_worker(5, "/w.js".into());
+    assert_eq!(claim_worker(n), Some((5, "/w.js".to_owned())));
+    assert_eq!(claim_worker(n), None);
+    let m = expect_worker(6, String::new());
+    forget_worker(m);
+    assert_eq!(claim_worker(m), None);
   }
 
   #[test]

@@ -130,6 +130,26 @@ impl Inbox {
     Drained { frames, more }
   }
 
+  /// Takes the oldest frame alone if it is at least `min_len` bytes, so a
+  /// large frame can be handed over without copying it into a batch.
+  pub fn pop_large(&self, min_len: usize) -> Option<(Vec<u8>, bool)> {
+    let (frame, more) = {
+      let mut st = self.lock();
+      if st.frames.front().is_none_or(|f| f.len() < min_len) {
+        return None;
+      }
+      let f = st.frames.pop_front()?;
+      st.bytes -= f.len();
+      let more = !st.frames.is_empty();
+      st.rung = more;
+      (f, more)
+    };
+    if more {
+      let _ = self.ring_or_close();
+    }
+    Some((frame, more))
+  }
+
   /// Stops accepting frames; what is queued can still be drained.
   pub fn close(&self) {
     self.lock().closed = true;
@@ -208,6 +228,20 @@ pub(crate) mod tests {
     assert_eq!(q.drain_into(&mut out, 100, 6), Drained { frames: 1, more: true });
     let d = q.drain_into(&mut out, 100, usize::MAX);
     assert_eq!(d, Drained { frames: 6, more: false });
+  }
+
+  #[test]
+  fn a_large_frame_is_taken_alone_and_small_ones_are_left() {
+    let (q, bell) = inbox();
+    q.push(vec![1; 10]).unwrap();
+    q.push(vec![2; 100]).unwrap();
+    assert_eq!(q.pop_large(50), None);
+    let mut out = Vec::new();
+    q.drain_into(&mut out, 1, usize::MAX);
+    assert_eq!(q.pop_large(50), Some((vec![2; 100], false)));
+    assert_eq!(q.depth(), Depth::default());
+    q.push(vec![3]).unwrap();
+    assert_eq!(bell.rings.load(Ordering::SeqCst), 3);
   }
 
   #[test]

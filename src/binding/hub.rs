@@ -8,7 +8,7 @@ use napi::threadsafe_function::UnknownReturnValue;
 use napi_derive::napi;
 
 use super::doorbell::{SharedBell, TsfnBell};
-use super::{batch_to_js, frame, Payload};
+use super::{frame, Payload};
 use crate::hub::Hub;
 
 /// One hub: an ordered inbox drained on this JS thread.
@@ -47,21 +47,13 @@ impl NativeHub {
     env: &'env Env,
     max_frames: u32,
     max_bytes: u32,
-  ) -> Result<Option<BufferSlice<'env>>> {
-    self.scratch.clear();
-    let d = self
-      .hub
-      .inbox
-      .drain_into(&mut self.scratch, max_frames as usize, max_bytes as usize);
-    if !d.more {
-      self.bell.release();
-    }
-    let out = batch_to_js(env, &self.scratch);
-    if self.scratch.capacity() > 1 << 20 {
-      self.scratch = Vec::new();
-    }
-    out
+  ) -> Result<Option<Either<BufferSlice<'env>, Buffer>>> {
+    let bell = &self.bell;
+    super::drain_inbox(env, &self.hub.inbox, &mut self.scratch, max_frames, max_bytes, || {
+      bell.release()
+    })
   }
+
 
   /// Queues a frame for renderer `renderer` (JSON payload); `false` if that
   /// renderer is gone.
@@ -124,6 +116,19 @@ impl NativeHub {
   pub fn depth(&self) -> Vec<f64> {
     let d = self.hub.inbox.depth();
     vec![d.frames as f64, d.bytes as f64, self.hub.renderer_count() as f64]
+  }
+
+  /// Records a worker about to start (running `entry`); returns the
+  /// one-time nonce it claims its hub with.
+  #[napi(catch_unwind)]
+  pub fn expect_worker(&self, entry: String) -> f64 {
+    crate::hub::expect_worker(self.hub.id(), entry) as f64
+  }
+
+  /// Forgets a nonce whose worker never started.
+  #[napi(catch_unwind)]
+  pub fn forget_worker(&self, nonce: f64) {
+    crate::hub::forget_worker(nonce as u64);
   }
 
   /// Closes the hub: renderers are told, blocked `sendSync`s wake.

@@ -53,6 +53,39 @@ pub(crate) fn frame(
   ))
 }
 
+/// Frames at least this large are handed to JS alone, as an external buffer
+/// (no copy into a batch). One per drain call, so the loop turns between
+/// them and Node frees them (its finalizers wait for a loop turn).
+const LARGE_FRAME: usize = 256 * 1024;
+
+/// Drains `inbox` for JS: one large frame alone, or a copied batch; `null`
+/// when empty. `release` is called when the inbox drained empty.
+pub(crate) fn drain_inbox<'env>(
+  env: &'env Env,
+  inbox: &crate::queue::Inbox,
+  scratch: &mut Vec<u8>,
+  max_frames: u32,
+  max_bytes: u32,
+  release: impl FnOnce(),
+) -> Result<Option<Either<BufferSlice<'env>, Buffer>>> {
+  if let Some((frame, more)) = inbox.pop_large(LARGE_FRAME) {
+    if !more {
+      release();
+    }
+    return Ok(Some(Either::B(Buffer::from(frame))));
+  }
+  scratch.clear();
+  let d = inbox.drain_into(scratch, max_frames as usize, max_bytes as usize);
+  if !d.more {
+    release();
+  }
+  let out = batch_to_js(env, scratch)?.map(Either::A);
+  if scratch.capacity() > 1 << 20 {
+    *scratch = Vec::new();
+  }
+  Ok(out)
+}
+
 /// Copies a drained batch into a fresh JS Buffer (copying, not an external
 /// buffer: Node 20 frees external buffers only when the loop turns, and
 /// inline drains can make many in one turn).

@@ -10,7 +10,7 @@ use napi::threadsafe_function::UnknownReturnValue;
 use napi_derive::napi;
 
 use super::doorbell::{SharedBell, TsfnBell};
-use super::{batch_to_js, frame, Payload};
+use super::{frame, Payload};
 use crate::hub::Hub;
 use crate::queue::Inbox;
 use crate::wire::kind;
@@ -66,6 +66,21 @@ impl NativeRenderer {
       Err(_) => Ok(None),
     }
   }
+}
+
+impl Drop for NativeRenderer {
+  /// The renderer's env is torn down (worker exit or terminate) without a
+  /// `close()`: tell the hub, after everything this renderer sent.
+  fn drop(&mut self) {
+    self.close();
+  }
+}
+
+/// A worker's claim on the hub that spawned it: `[hubId, entry]`, or `null`
+/// if the nonce is unknown or already claimed.
+#[napi(catch_unwind)]
+pub fn claim_worker(nonce: f64) -> Option<(f64, String)> {
+  crate::hub::claim_worker(nonce as u64).map(|(hub, entry)| (hub as f64, entry))
 }
 
 #[napi]
@@ -129,20 +144,13 @@ impl NativeRenderer {
     env: &'env Env,
     max_frames: u32,
     max_bytes: u32,
-  ) -> Result<Option<BufferSlice<'env>>> {
-    self.scratch.clear();
-    let d = self
-      .inbox
-      .drain_into(&mut self.scratch, max_frames as usize, max_bytes as usize);
-    if !d.more {
-      self.bell.release();
-    }
-    let out = batch_to_js(env, &self.scratch);
-    if self.scratch.capacity() > 1 << 20 {
-      self.scratch = Vec::new();
-    }
-    out
+  ) -> Result<Option<Either<BufferSlice<'env>, Buffer>>> {
+    let bell = &self.bell;
+    super::drain_inbox(env, &self.inbox, &mut self.scratch, max_frames, max_bytes, || {
+      bell.release()
+    })
   }
+
 
   /// Keeps this thread's loop alive (an invoke in flight) or not.
   #[napi(catch_unwind)]

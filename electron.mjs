@@ -1,0 +1,5 @@
+// ESM form of the `electron` stand-in.
+import cjs from './electron.js'
+
+export const { ipcMain, ipcRenderer, webContents } = cjs
+export default cjs

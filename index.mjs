@@ -1,0 +1,5 @@
+// ESM entry: the CommonJS module's exports, named.
+import cjs from './index.js'
+
+export const { ipcMain, ipcRenderer, IpcMain, webContents } = cjs
+export default cjs

@@ -1,0 +1,138 @@
+'use strict'
+// Renderers on worker_threads: the worker side (WorkerPort, connectWorker)
+// and the main side (spawnWorker).
+
+const path = require('node:path')
+const { fileURLToPath } = require('node:url')
+const { threadId } = require('node:worker_threads')
+const { fromTagged } = require('./codec')
+const errors = require('./errors')
+const { KIND } = require('./frames')
+const { Pump, BATCH_FRAMES } = require('./pump')
+const { attachRenderer } = require('./native')
+
+const kDefaultRenderer = Symbol.for('ipc-main.defaultRenderer')
+
+/**
+ * A renderer on another thread than its hub: frames go into the hub's inbox
+ * from here; `sendSync` blocks this thread in Rust (a short spin, then a
+ * park) until main answers, the hub closes or this renderer is detached.
+ */
+class WorkerPort {
+  constructor(hubId, meta) {
+    this.renderer = null
+    this.native = attachRenderer(hubId, () => this.pump.run(BATCH_FRAMES), JSON.stringify(meta))
+    if (this.native === null) throw errors.disconnected()
+    this.id = this.native.id
+    const { kOnFrame } = require('./ipc-renderer')
+    this.pump = new Pump(this.native, (kind, codec, _r, request, channel, buf, start, end) =>
+      this.renderer[kOnFrame](kind, codec, request, channel, buf, start, end),
+    )
+  }
+
+  send(kind, request, channel, enc) {
+    return typeof enc.data === 'string'
+      ? this.native.sendStr(kind, request, channel, enc.codec, enc.data)
+      : this.native.sendBytes(kind, request, channel, enc.codec, enc.data)
+  }
+
+  sendSync(request, channel, enc) {
+    const reply =
+      typeof enc.data === 'string'
+        ? this.native.sendSyncStr(request, channel, enc.codec, enc.data)
+        : this.native.sendSyncBytes(request, channel, enc.codec, enc.data)
+    return reply === null ? null : { value: fromTagged(reply)[0] }
+  }
+
+  keepAlive(on) {
+    this.native.keepAlive(on)
+  }
+
+  close() {
+    this.native.close()
+  }
+}
+
+/**
+ * Connects this thread's default `ipcRenderer` to hub `hubId` of this
+ * process (used by the spawnWorker bootstrap and by `connect()`).
+ * @returns {import('./ipc-renderer').IpcRenderer}
+ */
+function connectWorker(hubId, { nonce = 0, url = '' } = {}) {
+  const { IpcRenderer } = require('./ipc-renderer')
+  const port = new WorkerPort(hubId, { kind: 'worker', pid: process.pid, threadId, nonce, url })
+  const renderer = new IpcRenderer(port)
+  if (nonce !== 0) globalThis[kDefaultRenderer] = renderer
+  return renderer
+}
+
+const BOOTSTRAP = path.join(__dirname, 'worker-bootstrap.js')
+
+/**
+ * Starts `filename` in a Worker as a renderer of `hub`; resolves with its
+ * WebContents once its ipcRenderer is connected.
+ */
+function spawnWorker(hub, filename, options = {}) {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('The "options" argument must be of type object.')
+  }
+  if (options.eval) throw new TypeError('spawnWorker() runs a file: the "eval" option is not supported')
+  let entry
+  if (filename instanceof URL) entry = fileURLToPath(filename)
+  else if (typeof filename === 'string') entry = path.resolve(filename)
+  else {
+    const err = new TypeError('The "filename" argument must be of type string or an instance of URL.')
+    err.code = 'ERR_INVALID_ARG_TYPE'
+    throw err
+  }
+  const { Worker } = require('node:worker_threads')
+  const nonce = hub.native.expectWorker(entry)
+  return new Promise((resolve, reject) => {
+    let worker
+    try {
+      worker = new Worker(BOOTSTRAP, {
+        ...options,
+        argv: ['--ipc-main-worker', String(nonce), ...(options.argv ?? [])],
+      })
+    } catch (err) {
+      hub.native.forgetWorker(nonce)
+      reject(err)
+      return
+    }
+    let wc = null
+    const onError = (err) => {
+      if (wc === null) {
+        hub.native.forgetWorker(nonce)
+        hub.expected.delete(nonce)
+        reject(err)
+      }
+    }
+    worker.once('error', onError)
+    worker.once('exit', (code) => {
+      if (wc === null) {
+        onError(new Error(`ipc-main: the worker exited (code ${code}) before it connected`))
+        return
+      }
+      // Deliver what it sent before it went, then say it is gone.
+      hub.pump.run(Infinity)
+      hub.gone(wc, code !== 0 && !wc[kTerminated])
+    })
+    hub.expected.set(nonce, (contents) => {
+      wc = contents
+      worker.off('error', onError)
+      Object.defineProperty(wc, 'worker', { value: worker, enumerable: true })
+      const terminate = worker.terminate
+      // A worker blocked in sendSync cannot be terminated; wake it first.
+      worker.terminate = function terminateRenderer(...args) {
+        wc[kTerminated] = true
+        hub.native.detach(wc.id)
+        return terminate.apply(this, args)
+      }
+      resolve(wc)
+    })
+  })
+}
+
+const kTerminated = Symbol('ipc-main.terminated')
+
+module.exports = { connectWorker, spawnWorker, WorkerPort, kDefaultRenderer }
