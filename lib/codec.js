@@ -2,12 +2,9 @@
 // Structured clone at the JavaScript edge (DESIGN.md, Serialization).
 //
 // Two codecs, tagged per frame:
-// - JSON (CODEC_JSON) when a cheap walk proves the value survives JSON exactly:
-//   only strings, finite non-negative-zero numbers, booleans, null, plain
-//   arrays and plain objects, each object reached once (no shared references,
-//   no cycles). This is the common case and the fast one (JSON.stringify +
-//   JSON.parse measured ~1.05 µs for a small message, v8.serialize +
-//   deserialize ~3.6–4 µs).
+// - JSON (CODEC_JSON) when the value survives JSON exactly (see toJson):
+//   the common case and the fast one (JSON.stringify + JSON.parse measured
+//   ~1.05 µs for a small message, v8.serialize + deserialize ~3.6–4 µs).
 // - V8 (CODEC_V8) for everything else: v8.serialize is the structured clone
 //   algorithm itself (Date, RegExp, Map, Set, BigInt, typed arrays, Buffer,
 //   undefined, NaN, -0, sparse arrays, cycles, shared references, Errors),
@@ -29,67 +26,63 @@ const isArray = Array.isArray
 
 // Depth guard: deeper structures go to V8, which has its own stack checks.
 const MAX_DEPTH = 64
+const { isProxy } = require('node:util').types
+const quote = JSON.stringify
+const objectKeys = Object.keys
 
 /**
- * Whether `v` round-trips through JSON exactly as through structured clone.
- * `seen` collects objects so a second reference (shared or cyclic) fails.
+ * Writes `v` as JSON if JSON round-trips it exactly as structured clone
+ * would; returns undefined otherwise. One pass, so every getter is read once
+ * (as structured clone reads it). Accepted: strings, finite numbers other
+ * than -0, booleans, null, arrays (no holes, no extra own properties) and
+ * plain objects, neither a Proxy, each object reached once (a shared
+ * reference or a cycle needs V8's serializer, which keeps identity).
  * @param {unknown} v
  * @param {Set<object>} seen
  * @param {number} depth
- * @returns {boolean}
+ * @returns {string | undefined}
  */
-function jsonSafe(v, seen, depth) {
+function toJson(v, seen, depth) {
   switch (typeof v) {
     case 'string':
+      return quote(v)
     case 'boolean':
-      return true
+      return v ? 'true' : 'false'
     case 'number':
-      // NaN/±Infinity become null, -0 becomes 0 in JSON.
-      return Number.isFinite(v) && (v !== 0 || 1 / v > 0)
+      // NaN/±Infinity would become null and -0 would become 0.
+      return Number.isFinite(v) && (v !== 0 || 1 / v > 0) ? '' + v : undefined
     case 'object': {
-      if (v === null) return true
-      if (depth > MAX_DEPTH || seen.has(v)) return false
+      if (v === null) return 'null'
+      if (depth > MAX_DEPTH || seen.has(v) || isProxy(v)) return undefined
       seen.add(v)
       const proto = getProto(v)
       if (proto === ArrayProto && isArray(v)) {
-        for (let i = 0; i < v.length; i++) {
-          // Holes read as undefined, which JSON would turn into null: refuse.
-          if (!jsonSafe(v[i], seen, depth + 1)) return false
+        const n = v.length
+        // Extra own properties (or holes) would be lost or changed by JSON.
+        if (objectKeys(v).length !== n) return undefined
+        let out = '['
+        for (let i = 0; i < n; i++) {
+          const item = toJson(v[i], seen, depth + 1)
+          if (item === undefined) return undefined
+          out += i === 0 ? item : ',' + item
         }
-        return true
+        return out + ']'
       }
-      if (proto !== ObjectProto && proto !== null) return false
+      if (proto !== ObjectProto && proto !== null) return undefined
+      let out = '{'
+      let first = true
       for (const k in v) {
-        // A `toJSON` member is a function (refused) or would be ignored by
-        // structured clone but used by JSON: refuse either way.
-        if (k === 'toJSON' || !jsonSafe(v[k], seen, depth + 1)) return false
+        const item = toJson(v[k], seen, depth + 1)
+        if (item === undefined) return undefined
+        out += (first ? '' : ',') + quote(k) + ':' + item
+        first = false
       }
-      return true
+      return out + '}'
     }
     default:
       // undefined, bigint, symbol, function
-      return false
+      return undefined
   }
-}
-
-/**
- * Whether an argument list can take the JSON path.
- * @param {unknown[]} args
- */
-function argsJsonSafe(args) {
-  let seen = null
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]
-    const t = typeof a
-    if (t === 'string' || t === 'boolean') continue
-    if (t === 'object' && a !== null) {
-      if (seen === null) seen = new Set()
-      if (!jsonSafe(a, seen, 0)) return false
-      continue
-    }
-    if (!jsonSafe(a, null, 0)) return false
-  }
-  return true
 }
 
 /**
@@ -100,13 +93,13 @@ function argsJsonSafe(args) {
  */
 function encode(args) {
   if (args.length === 0) return { codec: CODEC_NONE, data: '' }
-  let safe = false
+  let json
   try {
-    safe = argsJsonSafe(args)
+    json = toJson(args, new Set(), 0)
   } catch {
     // A throwing getter or a stack overflow: let V8 decide.
   }
-  if (safe) return { codec: CODEC_JSON, data: JSON.stringify(args) }
+  if (json !== undefined) return { codec: CODEC_JSON, data: json }
   try {
     return { codec: CODEC_V8, data: v8.serialize(args) }
   } catch {
@@ -185,5 +178,5 @@ module.exports = {
   decodeLocal,
   toTagged,
   fromTagged,
-  jsonSafe: (v) => argsJsonSafe([v]),
+  jsonSafe: (v) => toJson([v], new Set(), 0) !== undefined,
 }
