@@ -1,0 +1,69 @@
+'use strict'
+
+// Shared helpers for the __test__/*.test.js files. Not a test file itself
+// (its name does not match the runner's patterns).
+
+const { IpcMain } = require('..')
+
+/** Upper bound for one suite, so that a lost message fails the suite instead of hanging the run. */
+const SUITE = { timeout: 20_000 }
+
+/**
+ * A fresh hub with one in-process renderer, both closed after the test.
+ * @param {import('node:test').TestContext} t
+ */
+function setup(t) {
+  const hub = new IpcMain()
+  t.after(() => hub.close())
+  const r = hub.createRenderer()
+  return { hub, r }
+}
+
+/**
+ * The WebContents main sees for renderer `r`. Goes through a one-shot handler,
+ * so no listener of the hub is touched.
+ */
+async function webContentsOf(hub, r) {
+  const channel = '__probe-web-contents__'
+  let sender
+  hub.handleOnce(channel, (event) => {
+    sender = event.sender
+  })
+  await r.invoke(channel)
+  return sender
+}
+
+/** Resolves with the arguments of the next `name` event on `emitter` (e.g. `[event, ...args]`). */
+function next(emitter, name) {
+  return new Promise((resolve) => emitter.once(name, (...args) => resolve(args)))
+}
+
+/**
+ * Sends a marker from `r` and waits until `hub` receives it. Messages from one
+ * renderer are delivered in order, so every earlier `send` of `r` has been
+ * delivered (or dropped) when this resolves.
+ */
+function flush(hub, r) {
+  const arrived = next(hub, '__flush__')
+  r.send('__flush__')
+  return arrived
+}
+
+/** The same as `flush`, from main to renderer `r` through its WebContents `wc`. */
+function flushToRenderer(wc, r) {
+  const arrived = next(r, '__flush__')
+  wc.send('__flush__')
+  return arrived
+}
+
+/** A call recorder: `spy.calls` holds the argument arrays. */
+function spy(impl) {
+  const fn = function (...args) {
+    fn.calls.push(args)
+    if (impl) return impl.apply(this, args)
+  }
+  fn.calls = []
+  return fn
+}
+
+module.exports = { SUITE, setup, webContentsOf, next, flush, flushToRenderer, spy }

@@ -1,0 +1,481 @@
+/// <reference types="node" />
+// Type definitions for ipc-main: Electron's ipcMain / ipcRenderer for plain Node.js.
+//
+// Design notes (see /work/shared/API.md §1):
+// - Listener and handler parameters are inferred under --strict.
+// - Electron's own event objects (Electron.IpcMainEvent, Electron.IpcMainInvokeEvent,
+//   Electron.IpcRendererEvent) must be assignable to ours. So the exported event
+//   interfaces are structural supertypes of Electron's: each is generic in its
+//   `sender`, defaulting to a "Like" interface that holds only what Electron's
+//   object has too, and every ipc-main extra that Electron lacks is optional.
+//   What ipc-main itself passes to listeners is the richer instantiation
+//   (`IpcMainEvent<WebContents>`, `IpcRendererEvent<IpcRenderer>`, ...), so
+//   `event.sender.invoke(...)` and `event.signal.aborted` type-check there.
+
+import { EventEmitter } from 'events';
+import type { ChildProcess, ForkOptions } from 'child_process';
+import type { Worker, WorkerOptions } from 'worker_threads';
+
+// ---------------------------------------------------------------------------
+// Small shared shapes
+// ---------------------------------------------------------------------------
+
+/** Options accepted by `invokeWithOptions` (ipc-main extension). */
+export interface InvokeOptions {
+  /** Reject with an error whose `code` is `'IPC_TIMEOUT'` after this many milliseconds. */
+  timeout?: number;
+  /** Abort the call: the promise rejects with an `AbortError` (`code: 'ABORT_ERR'`) and the handler's `event.signal` aborts. */
+  signal?: AbortSignal;
+}
+
+/** Options for `IpcMain.listen()`. */
+export interface ListenOptions {
+  /** Unix socket path (named pipe on Windows); default: a socket in a private 0700 directory under the OS temp dir. */
+  path?: string;
+  /** Largest accepted frame in bytes; a larger frame closes that connection (default 256 MiB). */
+  maxFrameSize?: number;
+}
+
+/** What `IpcMain.listen()` resolves with: pass both to `connect()` (or as `IPC_MAIN_ADDRESS` / `IPC_MAIN_TOKEN`). */
+export interface ListenResult {
+  /** The socket address renderers connect to. */
+  address: string;
+  /** The 256-bit random token every connection must present in its first frame. */
+  token: string;
+}
+
+/** Options for `connect()`. */
+export interface ConnectOptions {
+  /** The token returned by `listen()`; a wrong or missing token rejects with `code: 'IPC_AUTH_FAILED'`. */
+  token?: string;
+}
+
+/** Counters returned by `IpcMain.stats()`; the named fields are always present, more may be added. */
+export interface IpcStats {
+  /** Messages received from renderers (all kinds). */
+  messagesIn: number;
+  /** Messages sent to renderers (all kinds). */
+  messagesOut: number;
+  /** Payload bytes received from renderers. */
+  bytesIn: number;
+  /** Payload bytes sent to renderers. */
+  bytesOut: number;
+  /** Messages queued and not yet dispatched. */
+  queueDepth: number;
+  /** Renderers currently connected. */
+  renderers: number;
+  /** Further counters (per message kind, ...). */
+  [key: string]: unknown;
+}
+
+/** Placeholder for Electron's `MessagePortMain` (message ports are not implemented yet; `ports` is always empty). */
+export interface MessagePortMain extends EventEmitter {
+  /** Sends a message through the port. */
+  postMessage(message: any, transfer?: MessagePortMain[]): void;
+  /** Starts delivering queued messages. */
+  start(): void;
+  /** Disconnects the port. */
+  close(): void;
+}
+
+/** The sending frame of an `IpcMainEvent` (Electron's `WebFrameMain`, reduced to what ipc-main provides). */
+export interface WebFrame {
+  /** The renderer's OS process id. */
+  readonly processId: number;
+  /** The renderer's id within its process (equals the event's `frameId`). */
+  readonly routingId: number;
+  /** Sends a message to this frame's renderer (same as `sender.send`). */
+  send(channel: string, ...args: any[]): void;
+}
+
+// ---------------------------------------------------------------------------
+// Electron-compatible views ("Like" interfaces)
+// ---------------------------------------------------------------------------
+
+/** The part of a `WebContents` that Electron's `WebContents` has too; the default `sender` type of the event interfaces. */
+export interface WebContentsLike extends EventEmitter {
+  /** Unique positive integer id within this main. */
+  readonly id: number;
+  /** Sends a message to the renderer's `ipcRenderer` listeners. */
+  send(channel: string, ...args: any[]): void;
+  /** True once the renderer disconnected, exited or crashed. */
+  isDestroyed(): boolean;
+  /** True if the renderer's process died abnormally. */
+  isCrashed(): boolean;
+  /** `file://` URL of the renderer's entry script (`''` for an in-process renderer). */
+  getURL(): string;
+  /** The renderer's OS process id. */
+  getOSProcessId(): number;
+  /** The renderer's process id. */
+  getProcessId(): number;
+  /** The IPC scope of this renderer only (`webContents.ipc`). */
+  readonly ipc: IpcMainLike;
+}
+
+/** The part of an `IpcRenderer` that Electron's `IpcRenderer` has too; the default `sender` type of `IpcRendererEvent`. */
+export interface IpcRendererLike extends EventEmitter {
+  /** Listens to messages from main on `channel`. */
+  on(channel: string, listener: (event: IpcRendererEvent, ...args: any[]) => void): this;
+  /** Listens to the next message from main on `channel` only. */
+  once(channel: string, listener: (event: IpcRendererEvent, ...args: any[]) => void): this;
+  /** Alias of `on`. */
+  addListener(channel: string, listener: (event: IpcRendererEvent, ...args: any[]) => void): this;
+  /** Removes a listener. */
+  off(channel: string, listener: (event: IpcRendererEvent, ...args: any[]) => void): this;
+  /** Alias of `off`. */
+  removeListener(channel: string, listener: (event: IpcRendererEvent, ...args: any[]) => void): this;
+  /** Removes the listeners of `channel`, or of every channel. */
+  removeAllListeners(channel?: string): this;
+  /** Sends an asynchronous message to main. */
+  send(channel: string, ...args: any[]): void;
+  /** Sends a synchronous message to main and returns the `event.returnValue` main set. */
+  sendSync(channel: string, ...args: any[]): any;
+  /** Calls main's handler for `channel` and resolves with its result. */
+  invoke(channel: string, ...args: any[]): Promise<any>;
+}
+
+/** The event a main-side handler receives: with ipc-main's own `WebContents` sender, `signal` is always present. */
+export type IpcMainHandlerEvent<Sender extends WebContentsLike = WebContents> =
+  Sender extends WebContents
+    ? IpcMainInvokeEvent<Sender> & { /** Aborts when the caller times out, aborts or disconnects. */ readonly signal: AbortSignal }
+    : IpcMainInvokeEvent<Sender>;
+
+/** An `IpcMain`-like scope: listeners and handlers (what `webContents.ipc` is, and what `IpcMain` implements). */
+export interface IpcMainLike<Sender extends WebContentsLike = WebContentsLike> extends EventEmitter {
+  /** Calls `listener(event, ...args)` for every message sent on `channel`. */
+  on(channel: string, listener: (event: IpcMainEvent<Sender>, ...args: any[]) => void): this;
+  /** EventEmitter fallback (symbol keys, untyped listeners). */
+  on(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** Calls `listener(event, ...args)` for the next message on `channel` only. */
+  once(channel: string, listener: (event: IpcMainEvent<Sender>, ...args: any[]) => void): this;
+  /** EventEmitter fallback. */
+  once(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** Alias of `on`. */
+  addListener(channel: string, listener: (event: IpcMainEvent<Sender>, ...args: any[]) => void): this;
+  /** EventEmitter fallback. */
+  addListener(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** Like `on`, but adds the listener first. */
+  prependListener(channel: string, listener: (event: IpcMainEvent<Sender>, ...args: any[]) => void): this;
+  /** EventEmitter fallback. */
+  prependListener(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** Like `once`, but adds the listener first. */
+  prependOnceListener(channel: string, listener: (event: IpcMainEvent<Sender>, ...args: any[]) => void): this;
+  /** EventEmitter fallback. */
+  prependOnceListener(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** Removes one registration of `listener` from `channel`. */
+  off(channel: string, listener: (event: IpcMainEvent<Sender>, ...args: any[]) => void): this;
+  /** EventEmitter fallback. */
+  off(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** Alias of `off`. */
+  removeListener(channel: string, listener: (event: IpcMainEvent<Sender>, ...args: any[]) => void): this;
+  /** EventEmitter fallback. */
+  removeListener(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** Removes the listeners of `channel`, or of every channel (including the built-in `'error'` guard). */
+  removeAllListeners(channel?: string | symbol): this;
+  /** Answers `invoke(channel, ...args)` with the handler's return value (or what its promise resolves to); throws if `channel` already has a handler. */
+  handle(channel: string, listener: (event: IpcMainHandlerEvent<Sender>, ...args: any[]) => Promise<any> | any): void;
+  /** Like `handle`, removed after the first invoke. */
+  handleOnce(channel: string, listener: (event: IpcMainHandlerEvent<Sender>, ...args: any[]) => Promise<any> | any): void;
+  /** Removes the handler of `channel`, if any. */
+  removeHandler(channel: string): void;
+}
+
+// ---------------------------------------------------------------------------
+// Events
+// ---------------------------------------------------------------------------
+
+/** The event passed to main-side `on`/`once` listeners (Electron's `IpcMainEvent`). */
+export interface IpcMainEvent<Sender extends WebContentsLike = WebContentsLike> {
+  /** Origin kind: always `'frame'`. */
+  type: 'frame';
+  /** The sending renderer's OS process id. */
+  processId: number;
+  /** The sending renderer's id within its process. */
+  frameId: number;
+  /** The `WebContents` of the sending renderer. */
+  sender: Sender;
+  /** The sending frame; never `null` in ipc-main (Electron's can be, after navigation). */
+  readonly senderFrame: Sender extends WebContents ? WebFrame : WebFrame | null;
+  /** Ports transferred with the message (always empty until message ports land). */
+  ports: MessagePortMain[];
+  /** Set it to answer a `sendSync`; the first assignment wins; reading gives `undefined`. */
+  returnValue: any;
+  /** Sends a message back to the sender (same as `sender.send`). */
+  reply(channel: string, ...args: any[]): void;
+  /** Present for Electron compatibility; has no IPC effect. */
+  preventDefault(): void;
+  /** Whether `preventDefault()` was called. */
+  readonly defaultPrevented: boolean;
+}
+
+/** The event passed to main-side `handle`/`handleOnce` handlers (Electron's `IpcMainInvokeEvent`). */
+export interface IpcMainInvokeEvent<Sender extends WebContentsLike = WebContentsLike> {
+  /** Origin kind: always `'frame'`. */
+  type: 'frame';
+  /** The calling renderer's OS process id. */
+  processId: number;
+  /** The calling renderer's id within its process. */
+  frameId: number;
+  /** The `WebContents` of the calling renderer. */
+  sender: Sender;
+  /** The calling frame; never `null` in ipc-main (Electron's can be, after navigation). */
+  readonly senderFrame: Sender extends WebContents ? WebFrame : WebFrame | null;
+  /** Aborts when the caller times out, aborts or disconnects (ipc-main extension; absent on Electron's events). */
+  readonly signal?: AbortSignal;
+  /** Present for Electron compatibility; has no IPC effect. */
+  preventDefault(): void;
+  /** Whether `preventDefault()` was called. */
+  readonly defaultPrevented: boolean;
+}
+
+/** The event passed to renderer-side listeners and handlers (Electron's `IpcRendererEvent`). */
+export interface IpcRendererEvent<Sender extends IpcRendererLike = IpcRendererLike> {
+  /** The `IpcRenderer` that received the message. */
+  sender: Sender;
+  /** Id of the sender: `0` (main); absent on Electron ≥ 28 events. */
+  senderId?: number;
+  /** Ports transferred with the message (always empty until message ports land). */
+  ports: any[];
+}
+
+// ---------------------------------------------------------------------------
+// WebContents
+// ---------------------------------------------------------------------------
+
+/** Listener of a `WebContents`' `'ipc-message'` / `'ipc-message-sync'` events. */
+export type IpcMessageListener = (event: IpcMainEvent<WebContents>, channel: string, ...args: any[]) => void;
+
+/** Main's handle on one renderer (in-process, worker or child process): one object per renderer. */
+export interface WebContents extends WebContentsLike {
+  /** Unique positive integer id within this main. */
+  readonly id: number;
+  /** Sends a message to the renderer's `ipcRenderer` listeners; throws if destroyed. */
+  send(channel: string, ...args: any[]): void;
+  /** Calls the renderer's `ipcRenderer.handle` handler for `channel` (ipc-main extension). */
+  invoke(channel: string, ...args: any[]): Promise<any>;
+  /** `invoke` with a timeout and/or an AbortSignal (ipc-main extension). */
+  invokeWithOptions(channel: string, options: InvokeOptions, ...args: any[]): Promise<any>;
+  /** True once the renderer disconnected, exited or crashed. */
+  isDestroyed(): boolean;
+  /** True if the renderer's process died abnormally (signal, or non-zero exit without `close()`). */
+  isCrashed(): boolean;
+  /** `file://` URL of the worker's or child's entry script; `''` for an in-process renderer. */
+  getURL(): string;
+  /** The renderer's OS process id. */
+  getOSProcessId(): number;
+  /** The renderer's process id (same as `getOSProcessId()`). */
+  getProcessId(): number;
+  /** The IPC scope of this renderer only: its listeners run before `ipcMain`'s, its handlers answer first. */
+  readonly ipc: IpcMainLike<WebContents>;
+  /** The child process, for a renderer started by `ipcMain.fork()`. */
+  readonly process?: ChildProcess;
+  /** The Worker, for a renderer started by `ipcMain.spawnWorker()`. */
+  readonly worker?: Worker;
+
+  /** Emitted for every `send` from this renderer, before `ipc` and `ipcMain` listeners. */
+  on(event: 'ipc-message', listener: IpcMessageListener): this;
+  /** Emitted for every `sendSync` from this renderer, before `ipc` and `ipcMain` listeners. */
+  on(event: 'ipc-message-sync', listener: IpcMessageListener): this;
+  /** Emitted once when the renderer goes away. */
+  on(event: 'destroyed', listener: () => void): this;
+  /** EventEmitter fallback. */
+  on(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** See `on`. */
+  once(event: 'ipc-message' | 'ipc-message-sync', listener: IpcMessageListener): this;
+  /** See `on`. */
+  once(event: 'destroyed', listener: () => void): this;
+  /** EventEmitter fallback. */
+  once(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** See `on`. */
+  addListener(event: 'ipc-message' | 'ipc-message-sync', listener: IpcMessageListener): this;
+  /** See `on`. */
+  addListener(event: 'destroyed', listener: () => void): this;
+  /** EventEmitter fallback. */
+  addListener(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** See `on`. */
+  prependListener(event: 'ipc-message' | 'ipc-message-sync', listener: IpcMessageListener): this;
+  /** See `on`. */
+  prependListener(event: 'destroyed', listener: () => void): this;
+  /** EventEmitter fallback. */
+  prependListener(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** See `on`. */
+  prependOnceListener(event: 'ipc-message' | 'ipc-message-sync', listener: IpcMessageListener): this;
+  /** See `on`. */
+  prependOnceListener(event: 'destroyed', listener: () => void): this;
+  /** EventEmitter fallback. */
+  prependOnceListener(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** Removes a listener. */
+  off(event: 'ipc-message' | 'ipc-message-sync', listener: IpcMessageListener): this;
+  /** Removes a listener. */
+  off(event: 'destroyed', listener: () => void): this;
+  /** EventEmitter fallback. */
+  off(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** Removes a listener. */
+  removeListener(event: 'ipc-message' | 'ipc-message-sync', listener: IpcMessageListener): this;
+  /** Removes a listener. */
+  removeListener(event: 'destroyed', listener: () => void): this;
+  /** EventEmitter fallback. */
+  removeListener(eventName: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+// ---------------------------------------------------------------------------
+// IpcMain
+// ---------------------------------------------------------------------------
+
+/** The main side: an EventEmitter of channels plus `invoke` handlers, and the hub renderers connect to. */
+export declare class IpcMain extends EventEmitter implements IpcMainLike<WebContents> {
+  /** Makes an isolated hub (tests, libraries); `ipcMain` is this environment's default one. */
+  constructor();
+
+  /** Calls `listener(event, ...args)` for every message sent on `channel`. */
+  on(channel: string, listener: (event: IpcMainEvent<WebContents>, ...args: any[]) => void): this;
+  /** EventEmitter fallback (symbol keys, untyped listeners). */
+  on(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** Calls `listener(event, ...args)` for the next message on `channel` only. */
+  once(channel: string, listener: (event: IpcMainEvent<WebContents>, ...args: any[]) => void): this;
+  /** EventEmitter fallback. */
+  once(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** Alias of `on`. */
+  addListener(channel: string, listener: (event: IpcMainEvent<WebContents>, ...args: any[]) => void): this;
+  /** EventEmitter fallback. */
+  addListener(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** Like `on`, but adds the listener first. */
+  prependListener(channel: string, listener: (event: IpcMainEvent<WebContents>, ...args: any[]) => void): this;
+  /** EventEmitter fallback. */
+  prependListener(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** Like `once`, but adds the listener first. */
+  prependOnceListener(channel: string, listener: (event: IpcMainEvent<WebContents>, ...args: any[]) => void): this;
+  /** EventEmitter fallback. */
+  prependOnceListener(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** Removes one registration of `listener` from `channel`. */
+  off(channel: string, listener: (event: IpcMainEvent<WebContents>, ...args: any[]) => void): this;
+  /** EventEmitter fallback. */
+  off(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** Alias of `off`. */
+  removeListener(channel: string, listener: (event: IpcMainEvent<WebContents>, ...args: any[]) => void): this;
+  /** EventEmitter fallback. */
+  removeListener(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** Removes the listeners of `channel`, or of every channel (including the built-in `'error'` guard). */
+  removeAllListeners(channel?: string | symbol): this;
+
+  /** Answers `invoke(channel, ...args)` with the handler's return value (or what its promise resolves to); throws if `channel` already has a handler. */
+  handle(channel: string, listener: (event: IpcMainHandlerEvent<WebContents>, ...args: any[]) => Promise<any> | any): void;
+  /** Like `handle`, removed after the first invoke. */
+  handleOnce(channel: string, listener: (event: IpcMainHandlerEvent<WebContents>, ...args: any[]) => Promise<any> | any): void;
+  /** Removes the handler of `channel`, if any. */
+  removeHandler(channel: string): void;
+
+  /** Makes another in-process renderer attached to this hub, with its own `WebContents`. */
+  createRenderer(): IpcRenderer;
+  /** Opens the local socket child processes connect to; resolves with its address and token. */
+  listen(options?: ListenOptions): Promise<ListenResult>;
+  /** Stops listening and disconnects every socket renderer; resolves when done. */
+  close(): Promise<void>;
+  /** Keeps the process alive while listening (the default). */
+  ref(): this;
+  /** Lets the process exit even while listening. */
+  unref(): this;
+  /** Starts a child Node process as a connected renderer (like `child_process.fork`), listening first if needed. */
+  fork(modulePath: string, args?: readonly string[], options?: ForkOptions): Promise<WebContents>;
+  /** Starts a child Node process as a connected renderer, without arguments. */
+  fork(modulePath: string, options?: ForkOptions): Promise<WebContents>;
+  /** Starts a `worker_threads` Worker as a connected renderer. */
+  spawnWorker(filename: string | URL, options?: WorkerOptions): Promise<WebContents>;
+  /** Message, byte, queue and renderer counters. */
+  stats(): IpcStats;
+  /** The socket address while listening, else `null`. */
+  readonly address: string | null;
+}
+
+// ---------------------------------------------------------------------------
+// IpcRenderer
+// ---------------------------------------------------------------------------
+
+/** Listener of renderer-side messages from main. */
+export type IpcRendererListener = (event: IpcRendererEvent<IpcRenderer>, ...args: any[]) => void;
+
+/** The renderer side: sends to main and receives main's messages as EventEmitter events. */
+export interface IpcRenderer extends IpcRendererLike {
+  /** Emitted once when the connection to main drops. */
+  on(event: 'disconnected', listener: () => void): this;
+  /** Listens to messages from main on `channel`. */
+  on(channel: string, listener: IpcRendererListener): this;
+  /** EventEmitter fallback (symbol keys, untyped listeners). */
+  on(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** Emitted once when the connection to main drops. */
+  once(event: 'disconnected', listener: () => void): this;
+  /** Listens to the next message from main on `channel` only. */
+  once(channel: string, listener: IpcRendererListener): this;
+  /** EventEmitter fallback. */
+  once(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** Emitted once when the connection to main drops. */
+  addListener(event: 'disconnected', listener: () => void): this;
+  /** Alias of `on`. */
+  addListener(channel: string, listener: IpcRendererListener): this;
+  /** EventEmitter fallback. */
+  addListener(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** Emitted once when the connection to main drops. */
+  prependListener(event: 'disconnected', listener: () => void): this;
+  /** Like `on`, but adds the listener first. */
+  prependListener(channel: string, listener: IpcRendererListener): this;
+  /** EventEmitter fallback. */
+  prependListener(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** Emitted once when the connection to main drops. */
+  prependOnceListener(event: 'disconnected', listener: () => void): this;
+  /** Like `once`, but adds the listener first. */
+  prependOnceListener(channel: string, listener: IpcRendererListener): this;
+  /** EventEmitter fallback. */
+  prependOnceListener(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** Removes a `'disconnected'` listener. */
+  off(event: 'disconnected', listener: () => void): this;
+  /** Removes a listener. */
+  off(channel: string, listener: IpcRendererListener): this;
+  /** EventEmitter fallback. */
+  off(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** Removes a `'disconnected'` listener. */
+  removeListener(event: 'disconnected', listener: () => void): this;
+  /** Alias of `off`. */
+  removeListener(channel: string, listener: IpcRendererListener): this;
+  /** EventEmitter fallback. */
+  removeListener(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** Removes the listeners of `channel`, or of every channel. */
+  removeAllListeners(channel?: string | symbol): this;
+
+  /** Sends an asynchronous message to main's `on` listeners. */
+  send(channel: string, ...args: any[]): void;
+  /** Sends a synchronous message (blocks) and returns the `event.returnValue` main set (`undefined` if none). */
+  sendSync(channel: string, ...args: any[]): any;
+  /** Calls main's handler for `channel` and resolves with its result. */
+  invoke(channel: string, ...args: any[]): Promise<any>;
+  /** `invoke` with a timeout and/or an AbortSignal (ipc-main extension). */
+  invokeWithOptions(channel: string, options: InvokeOptions, ...args: any[]): Promise<any>;
+  /** Answers main's `wc.invoke(channel, ...args)` (ipc-main extension); throws if `channel` already has a handler. */
+  handle(channel: string, listener: (event: IpcRendererEvent<IpcRenderer>, ...args: any[]) => Promise<any> | any): void;
+  /** Like `handle`, removed after the first invoke. */
+  handleOnce(channel: string, listener: (event: IpcRendererEvent<IpcRenderer>, ...args: any[]) => Promise<any> | any): void;
+  /** Removes the handler of `channel`, if any. */
+  removeHandler(channel: string): void;
+  /** Disconnects; main's `WebContents` emits `'destroyed'` and every later call throws. */
+  close(): void;
+}
+
+// ---------------------------------------------------------------------------
+// Exports
+// ---------------------------------------------------------------------------
+
+/** The `IpcMain` of this JS environment (thread), created on first use. */
+export declare const ipcMain: IpcMain;
+
+/** The `IpcRenderer` of this JS environment: connected to its parent main in a forked child or spawned worker, else in-process. */
+export declare const ipcRenderer: IpcRenderer;
+
+/** Lookup of live renderers (Electron's `webContents` module). */
+export declare const webContents: {
+  /** Every live renderer of this environment's `ipcMain`. */
+  getAllWebContents(): WebContents[];
+  /** The renderer with this id, or `undefined`. */
+  fromId(id: number): WebContents | undefined;
+};
+
+/** Connects a new renderer to the main listening at `address`; rejects with `code: 'IPC_AUTH_FAILED'` on a bad token. */
+export declare function connect(address: string, options?: ConnectOptions): Promise<IpcRenderer>;
