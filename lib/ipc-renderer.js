@@ -18,6 +18,8 @@ const kOnFrame = Symbol('ipc-main.onFrame')
 const kSettle = Symbol('ipc-main.settle')
 const kDisconnect = Symbol('ipc-main.disconnect')
 
+const kUpdateRef = Symbol('ipc-main.updateRef')
+
 const OPEN = 0
 const DISCONNECTED = 1
 const RELEASED = 2
@@ -44,7 +46,7 @@ class IpcRenderer extends EventEmitter {
   /** @param {object} port internal transport */
   constructor(port) {
     super()
-    const state = { status: OPEN, next: 1, pending: new Map() }
+    const state = { status: OPEN, next: 1, pending: new Map(), ref: false }
     this[kState] = state
     this[kPort] = port
     port.renderer = this
@@ -57,6 +59,29 @@ class IpcRenderer extends EventEmitter {
         writable: true,
         configurable: true,
       })
+    }
+  }
+
+  /**
+   * Whether something must keep this thread alive: an invoke in flight, or
+   * (on a worker or socket renderer, as `parentPort.on('message')` does) a
+   * listener waiting for messages from main.
+   */
+  [kUpdateRef]() {
+    const state = this[kState]
+    const port = this[kPort]
+    let want = state.pending.size > 0
+    if (!want && state.status === OPEN && port.listenersKeepAlive) {
+      for (const name of super.eventNames()) {
+        if (name !== 'disconnected' && name !== 'newListener' && name !== 'removeListener') {
+          want = true
+          break
+        }
+      }
+    }
+    if (want !== state.ref) {
+      state.ref = want
+      port.keepAlive(want)
     }
   }
 
@@ -112,7 +137,7 @@ class IpcRenderer extends EventEmitter {
     const request = state.next++
     return new Promise((resolve, reject) => {
       state.pending.set(request, { channel, resolve, reject })
-      if (state.pending.size === 1) this[kPort].keepAlive(true)
+      if (state.pending.size === 1) this[kUpdateRef]()
       if (!this[kPort].send(KIND.INVOKE, request, channel, enc)) {
         state.pending.delete(request)
         this[kDisconnect]()
@@ -132,6 +157,7 @@ class IpcRenderer extends EventEmitter {
     state.status = RELEASED
     const pending = [...state.pending.values()]
     state.pending.clear()
+    this[kUpdateRef]()
     this[kPort].close()
     for (const p of pending) p.reject(errors.contextReleased())
   }
@@ -142,7 +168,7 @@ class IpcRenderer extends EventEmitter {
     const p = state.pending.get(request)
     if (p === undefined) return
     state.pending.delete(request)
-    if (state.pending.size === 0) this[kPort].keepAlive(false)
+    if (state.pending.size === 0) this[kUpdateRef]()
     if (ok) {
       p.resolve(args[0])
     } else {
@@ -160,7 +186,7 @@ class IpcRenderer extends EventEmitter {
     state.status = DISCONNECTED
     const pending = [...state.pending.values()]
     state.pending.clear()
-    this[kPort].keepAlive(false)
+    this[kUpdateRef]()
     for (const p of pending) p.reject(errors.disconnected())
     this.emit('disconnected')
   }
@@ -184,6 +210,31 @@ class IpcRenderer extends EventEmitter {
   }
 }
 
+// Listener changes may change whether this thread must stay alive.
+for (const name of [
+  'addListener',
+  'on',
+  'once',
+  'prependListener',
+  'prependOnceListener',
+  'removeListener',
+  'off',
+  'removeAllListeners',
+]) {
+  const base = EventEmitter.prototype[name]
+  Object.defineProperty(IpcRenderer.prototype, name, {
+    value: {
+      [name](...args) {
+        const result = base.apply(this, args)
+        this[kUpdateRef]()
+        return result
+      },
+    }[name],
+    writable: true,
+    configurable: true,
+  })
+}
+
 /**
  * The in-process renderer's transport: a NativeRenderer attached to a hub on
  * this same thread. Sends go through the hub's ordered inbox and doorbell;
@@ -196,6 +247,8 @@ class LocalPort {
   constructor(hub) {
     this.hub = hub
     this.renderer = null
+    // Listening must not keep the process alive: main is on this thread.
+    this.listenersKeepAlive = false
     this.syncReplies = new Map()
     this.native = attachRenderer(hub.native.id, () => this.pump.run(BATCH_FRAMES), null)
     if (this.native === null) throw errors.disconnected()

@@ -21,6 +21,8 @@ const kDefaultRenderer = Symbol.for('ipc-main.defaultRenderer')
 class WorkerPort {
   constructor(hubId, meta) {
     this.renderer = null
+    // Like parentPort.on('message'): a listener keeps the worker alive.
+    this.listenersKeepAlive = true
     this.native = attachRenderer(hubId, () => this.pump.run(BATCH_FRAMES), JSON.stringify(meta))
     if (this.native === null) throw errors.disconnected()
     this.id = this.native.id

@@ -1,0 +1,40 @@
+'use strict'
+// `npm start`: main-process code written against Electron's ipcMain, answered
+// by an in-process renderer and a worker_threads renderer.
+
+const path = require('node:path')
+const { ipcMain, ipcRenderer } = require('..')
+
+// Main side: exactly what an Electron app writes.
+ipcMain.handle('add', (event, a, b) => a + b)
+ipcMain.on('hello', (event, from) => {
+  console.log(`main: hello from ${from} (WebContents #${event.sender.id}, pid ${event.processId})`)
+  event.reply('welcome', `hi ${from}`)
+})
+ipcMain.on('config', (event, key) => {
+  event.returnValue = { theme: 'dark', lang: 'en' }[key]
+})
+
+async function main() {
+  // 1. The in-process renderer: drives handlers exactly as a renderer would.
+  ipcRenderer.on('welcome', (event, text) => console.log(`in-process renderer: ${text}`))
+  ipcRenderer.send('hello', 'the in-process renderer')
+  console.log(`in-process renderer: config theme = ${ipcRenderer.sendSync('config', 'theme')}`)
+  console.log(`in-process renderer: 2 + 3 = ${await ipcRenderer.invoke('add', 2, 3)}`)
+
+  // 2. A worker thread renderer.
+  const wc = await ipcMain.spawnWorker(path.join(__dirname, 'worker.js'))
+  const done = new Promise((resolve) => ipcMain.once('worker-done', resolve))
+  wc.send('start', 40)
+  await done
+  await wc.worker.terminate()
+
+  // 3. Child processes arrive with the socket transport (issue "Child processes").
+  await ipcMain.close()
+  console.log('main: done')
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exitCode = 1
+})
