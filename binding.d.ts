@@ -99,6 +99,8 @@ export declare class NativeRenderer {
   sendSyncStr(request: number, channel: string, codec: number, payload: string): Buffer | null
   /** As `sendSyncStr`, with an encoded byte payload. */
   sendSyncBytes(request: number, channel: string, codec: number, payload: Uint8Array): Buffer | null
+  /** Rings the hub's doorbell for frames sent since the last flush. */
+  flush(): void
   /** Takes queued frames from main, as `NativeHub.drain`. */
   drain(maxFrames: number, maxBytes: number): Buffer | null
   /** Keeps this thread's loop alive (an invoke in flight) or not. */

@@ -197,7 +197,9 @@ class Hub {
         this.onInvoke(wc, request, channel, decode(codec, buf, start, end))
         break
       case KIND.DISCONNECT:
-        this.gone(wc, false)
+        // request 1: the renderer called close(). 0: its thread went away;
+        // for a spawned worker the 'exit' event (with its code) decides.
+        if (request === 1 || wc.worker === undefined) this.gone(wc, false)
         break
       default:
         break

@@ -253,15 +253,28 @@ class LocalPort {
     this.native = attachRenderer(hub.native.id, () => this.pump.run(BATCH_FRAMES), null)
     if (this.native === null) throw errors.disconnected()
     this.id = this.native.id
+    this.flushing = false
+    this.flush = () => {
+      this.flushing = false
+      this.native.flush()
+    }
     this.pump = new Pump(this.native, (kind, codec, _renderer, request, channel, buf, start, end) =>
       this.renderer[kOnFrame](kind, codec, request, channel, buf, start, end),
     )
   }
 
   send(kind, request, channel, enc) {
-    return typeof enc.data === 'string'
-      ? this.native.sendStr(kind, request, channel, enc.codec, enc.data)
-      : this.native.sendBytes(kind, request, channel, enc.codec, enc.data)
+    const ok =
+      typeof enc.data === 'string'
+        ? this.native.sendStr(kind, request, channel, enc.codec, enc.data)
+        : this.native.sendBytes(kind, request, channel, enc.codec, enc.data)
+    // The frame is queued already; ring the hub once for this whole
+    // synchronous stretch of sends.
+    if (!this.flushing) {
+      this.flushing = true
+      queueMicrotask(this.flush)
+    }
+    return ok
   }
 
   sendSync(request, channel, enc) {
@@ -282,8 +295,9 @@ class LocalPort {
     this.renderer[kSettle](request, ok, decodeLocal(enc))
   }
 
-  keepAlive(on) {
-    this.native.keepAlive(on)
+  keepAlive() {
+    // Nothing to hold: main runs on this thread, and what keeps an awaited
+    // handler going (a timer, a socket) keeps the loop alive by itself.
   }
 
   close() {

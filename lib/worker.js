@@ -26,6 +26,11 @@ class WorkerPort {
     this.native = attachRenderer(hubId, () => this.pump.run(BATCH_FRAMES), JSON.stringify(meta))
     if (this.native === null) throw errors.disconnected()
     this.id = this.native.id
+    this.flushing = false
+    this.flush = () => {
+      this.flushing = false
+      this.native.flush()
+    }
     const { kOnFrame } = require('./ipc-renderer')
     this.pump = new Pump(this.native, (kind, codec, _r, request, channel, buf, start, end) =>
       this.renderer[kOnFrame](kind, codec, request, channel, buf, start, end),
@@ -33,9 +38,17 @@ class WorkerPort {
   }
 
   send(kind, request, channel, enc) {
-    return typeof enc.data === 'string'
-      ? this.native.sendStr(kind, request, channel, enc.codec, enc.data)
-      : this.native.sendBytes(kind, request, channel, enc.codec, enc.data)
+    const ok =
+      typeof enc.data === 'string'
+        ? this.native.sendStr(kind, request, channel, enc.codec, enc.data)
+        : this.native.sendBytes(kind, request, channel, enc.codec, enc.data)
+    // The frame is queued already; ring the hub once for this whole
+    // synchronous stretch of sends.
+    if (!this.flushing) {
+      this.flushing = true
+      queueMicrotask(this.flush)
+    }
+    return ok
   }
 
   sendSync(request, channel, enc) {

@@ -161,6 +161,15 @@ impl Hub {
     self.inbox.push(frame)
   }
 
+  /// Queues a frame from a renderer for main without ringing; see
+  /// [`Inbox::push_quiet`].
+  ///
+  /// # Errors
+  /// [`IpcError::Disconnected`] when the hub is closed.
+  pub fn push_quiet(&self, frame: Vec<u8>) -> Result<()> {
+    self.inbox.push_quiet(frame)
+  }
+
   /// Queues a frame for one renderer.
   ///
   /// # Errors

@@ -92,6 +92,35 @@ impl Inbox {
     Ok(())
   }
 
+  /// Appends one frame without ringing: the caller promises a
+  /// [`flush`](Self::flush) soon (a producer that sends a burst in one
+  /// synchronous stretch rings once for all of it). The frame is visible to
+  /// the consumer at once; only the wake-up is deferred.
+  ///
+  /// # Errors
+  /// [`IpcError::Disconnected`] if the inbox is closed; nothing is queued.
+  pub fn push_quiet(&self, frame: Vec<u8>) -> Result<()> {
+    let mut st = self.lock();
+    if st.closed {
+      return Err(IpcError::Disconnected);
+    }
+    st.bytes += frame.len();
+    st.frames.push_back(frame);
+    Ok(())
+  }
+
+  /// Rings if frames wait and no ring is pending.
+  pub fn flush(&self) -> Result<()> {
+    let ring = {
+      let mut st = self.lock();
+      !st.frames.is_empty() && !std::mem::replace(&mut st.rung, true)
+    };
+    if ring {
+      self.ring_or_close()?;
+    }
+    Ok(())
+  }
+
   fn ring_or_close(&self) -> Result<()> {
     let res = self.bell.ring();
     if res.is_err() {
@@ -242,6 +271,26 @@ pub(crate) mod tests {
     assert_eq!(q.depth(), Depth::default());
     q.push(vec![3]).unwrap();
     assert_eq!(bell.rings.load(Ordering::SeqCst), 3);
+  }
+
+  #[test]
+  fn quiet_pushes_ring_once_at_flush_and_not_when_already_drained() {
+    let (q, bell) = inbox();
+    for i in 0..10u8 {
+      q.push_quiet(vec![i]).unwrap();
+    }
+    assert_eq!(bell.rings.load(Ordering::SeqCst), 0);
+    q.flush().unwrap();
+    q.flush().unwrap();
+    assert_eq!(bell.rings.load(Ordering::SeqCst), 1);
+    let mut out = Vec::new();
+    q.drain_into(&mut out, 100, usize::MAX);
+    q.push_quiet(vec![1]).unwrap();
+    q.drain_into(&mut out, 100, usize::MAX);
+    q.flush().unwrap();
+    assert_eq!(bell.rings.load(Ordering::SeqCst), 1, "drained before the flush: no ring");
+    q.close();
+    assert_eq!(q.push_quiet(vec![2]), Err(IpcError::Disconnected));
   }
 
   #[test]

@@ -35,7 +35,8 @@ impl NativeRenderer {
       return Ok(false);
     }
     let f = frame(kind, codec, self.id, request, channel, p)?;
-    Ok(self.hub.push(f).is_ok())
+    // Rung by `flush()`, which JS schedules once per synchronous stretch.
+    Ok(self.hub.push_quiet(f).is_ok())
   }
 
   fn send_sync(
@@ -54,6 +55,8 @@ impl NativeRenderer {
       Err(_) => return Ok(None),
     };
     let f = frame(kind::SEND_SYNC as u32, codec, self.id, request, channel, p)?;
+    // Rings now: this thread is about to block; earlier quiet frames are
+    // ahead of this one in the same queue.
     if self.hub.push(f).is_err() {
       self.hub.abandon_sync(self.id, request);
       return Ok(None);
@@ -68,11 +71,30 @@ impl NativeRenderer {
   }
 }
 
+impl NativeRenderer {
+  /// Detaches and queues a DISCONNECT frame whose request field says why:
+  /// 1 for an explicit `close()`, 0 for an env torn down (main then waits
+  /// for the worker's exit code to tell a crash from a clean end).
+  fn disconnect(&mut self, explicit: bool) {
+    if std::mem::replace(&mut self.closed, true) {
+      return;
+    }
+    let _ = self.hub.inbox.flush();
+    if self.hub.detach(self.id).is_some() {
+      let f = crate::wire::encode(kind::DISCONNECT, 0, self.id, explicit as u32, b"", b"");
+      let _ = self.hub.push(f);
+    }
+    self.inbox.close();
+    self.bell.keep_alive(false);
+    self.bell.release();
+  }
+}
+
 impl Drop for NativeRenderer {
   /// The renderer's env is torn down (worker exit or terminate) without a
   /// `close()`: tell the hub, after everything this renderer sent.
   fn drop(&mut self) {
-    self.close();
+    self.disconnect(false);
   }
 }
 
@@ -137,6 +159,12 @@ impl NativeRenderer {
     self.send_sync(&env, request, &channel, codec, &Payload::Bytes(payload))
   }
 
+  /// Rings the hub's doorbell for frames sent since the last flush.
+  #[napi(catch_unwind)]
+  pub fn flush(&self) {
+    let _ = self.hub.inbox.flush();
+  }
+
   /// Takes queued frames from main, as `NativeHub.drain`.
   #[napi(catch_unwind)]
   pub fn drain<'env>(
@@ -167,17 +195,9 @@ impl NativeRenderer {
   /// Detaches from the hub, telling it with a DISCONNECT frame. Idempotent.
   #[napi(catch_unwind)]
   pub fn close(&mut self) {
-    if std::mem::replace(&mut self.closed, true) {
-      return;
-    }
-    if self.hub.detach(self.id).is_some() {
-      let f = crate::wire::encode(kind::DISCONNECT, 0, self.id, 0, b"", b"");
-      let _ = self.hub.push(f);
-    }
-    self.inbox.close();
-    self.bell.keep_alive(false);
-    self.bell.release();
+    self.disconnect(true);
   }
+
 }
 
 /// Attaches a new renderer to hub `hubId`; its doorbell calls

@@ -1,0 +1,62 @@
+'use strict'
+// Cost of `emit(channel, a, b)` on the main side with one listener: an
+// `IpcMain` (registry in Rust, `emit` served from a JS snapshot) vs a plain
+// `EventEmitter`. ns per call over millions of calls, after warm-up.
+// Goal: at most 2x EventEmitter's cost.
+
+const { EventEmitter } = require('node:events')
+const { IpcMain } = require('..')
+const { iters, now, median, compareRounds, report } = require('./util')
+
+const N = iters(5_000_000)
+
+// Two copies of the same loop, on purpose: one shared closure would make
+// the `emit` call site polymorphic and slow both sides down.
+function timedOurs(target) {
+  let sum = 0
+  target.on('ch', (a, b) => {
+    sum += a + b
+  })
+  return () => {
+    const t0 = now()
+    for (let i = 0; i < N; i++) target.emit('ch', i, 1)
+    const t = now() - t0
+    // Keep `sum` observable so the loop is not dead code.
+    if (sum === -1) console.log(sum)
+    return t / N
+  }
+}
+
+function timedBase(target) {
+  let sum = 0
+  target.on('ch', (a, b) => {
+    sum += a + b
+  })
+  return () => {
+    const t0 = now()
+    for (let i = 0; i < N; i++) target.emit('ch', i, 1)
+    const t = now() - t0
+    if (sum === -1) console.log(sum)
+    return t / N
+  }
+}
+
+async function main() {
+  const hub = new IpcMain()
+  const res = await compareRounds({ ours: timedOurs(hub), base: timedBase(new EventEmitter()), warm: 1, rounds: 7 })
+  report({
+    scenario: 'inproc emit',
+    kind: 'time',
+    unit: 'ns/op',
+    ours: median(res.ours),
+    base: median(res.base),
+    goal: { le: 2 },
+    note: `${N} emits per round, median of 7 rounds`,
+  })
+  await hub.close()
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})
