@@ -18,6 +18,10 @@ const { cloneFailed } = require('./errors')
 const CODEC_NONE = 0
 const CODEC_JSON = 1
 const CODEC_V8 = 2
+// In-process only: the payload never leaves this thread. It is a
+// structuredClone of the arguments kept in JS, in a FIFO that mirrors the
+// hub's queue (the frame carries order and routing, no bytes).
+const CODEC_LOCAL = 3
 
 const ObjectProto = Object.prototype
 const ArrayProto = Array.prototype
@@ -108,6 +112,21 @@ function encode(args) {
 }
 
 /**
+ * Clones an argument list for a receiver on this same thread: the structured
+ * clone algorithm itself, so exact by definition.
+ * @param {unknown[]} args
+ * @returns {{ codec: number, data: unknown[] | string }}
+ */
+function encodeLocal(args) {
+  if (args.length === 0) return { codec: CODEC_NONE, data: '' }
+  try {
+    return { codec: CODEC_LOCAL, data: structuredClone(args) }
+  } catch {
+    throw cloneFailed()
+  }
+}
+
+/**
  * Encodes one value (a handler's result, a returnValue) as a one-element list.
  * @param {unknown} value
  */
@@ -146,6 +165,8 @@ function decodeLocal(enc) {
       return []
     case CODEC_JSON:
       return JSON.parse(enc.data)
+    case CODEC_LOCAL:
+      return enc.data
     default:
       return v8.deserialize(enc.data)
   }
@@ -172,7 +193,9 @@ module.exports = {
   CODEC_NONE,
   CODEC_JSON,
   CODEC_V8,
+  CODEC_LOCAL,
   encode,
+  encodeLocal,
   encodeValue,
   decode,
   decodeLocal,

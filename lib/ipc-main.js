@@ -4,7 +4,7 @@
 // hub's own listeners; invoke to the first handler of `wc.ipc`, ipcMain).
 
 const { RegistryEmitter, kRegistry, kSnapshot } = require('./emitter')
-const { encodeValue, decode, toTagged } = require('./codec')
+const { encodeValue, encodeLocal, decode, toTagged, CODEC_LOCAL } = require('./codec')
 const errors = require('./errors')
 const { IpcMainEvent, IpcMainSyncEvent, IpcMainInvokeEvent, finishSync, syncAnswered } = require('./events')
 const { KIND } = require('./frames')
@@ -152,11 +152,46 @@ function errorText(err) {
   }
 }
 
+/** A FIFO with O(1) shift (Array#shift is O(n) on long arrays). */
+class LocalFifo {
+  constructor() {
+    this.items = []
+    this.head = 0
+  }
+
+  push(v) {
+    this.items.push(v)
+  }
+
+  pop() {
+    this.items.pop()
+  }
+
+  shift() {
+    const v = this.items[this.head]
+    this.items[this.head++] = undefined
+    if (this.head === this.items.length) {
+      this.items.length = 0
+      this.head = 0
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head)
+      this.head = 0
+    }
+    return v
+  }
+}
+
 /** The JS half of a hub: its NativeHub, pump and renderers. */
 class Hub {
   constructor(main) {
     this.main = main
     this.contents = new Map()
+    /**
+     * Payloads of in-process renderers' frames (CODEC_LOCAL), in the order
+     * their frames were queued: all pushed on this thread, so this FIFO and
+     * the Rust queue agree. Every CODEC_LOCAL frame dispatched takes one.
+     */
+    this.localFifo = new LocalFifo()
     /** spawnWorker calls waiting for their worker's CONNECT, by nonce. */
     this.expected = new Map()
     this.native = new NativeHub(() => this.pump.run(BATCH_FRAMES))
@@ -184,17 +219,27 @@ class Hub {
       this.onConnect(renderer, JSON.parse(buf.utf8Slice(start, end)))
       return
     }
+    // A CODEC_LOCAL frame always takes its payload, even if dropped below,
+    // so the FIFO stays in step with the queue.
+    let args = null
+    if (codec === CODEC_LOCAL) args = this.localFifo.shift()
+    else if (kind !== KIND.DISCONNECT) args = decode(codec, buf, start, end)
+    this.dispatchArgs(kind, renderer, request, channel, args)
+  }
+
+  /** As dispatch(), with the arguments already decoded. */
+  dispatchArgs(kind, renderer, request, channel, args) {
     const wc = this.contents.get(renderer)
     if (wc === undefined) return
     switch (kind) {
       case KIND.SEND:
-        this.onSend(wc, channel, decode(codec, buf, start, end))
+        this.onSend(wc, channel, args)
         break
       case KIND.SEND_SYNC:
-        this.onSendSync(wc, request, channel, decode(codec, buf, start, end))
+        this.onSendSync(wc, request, channel, args)
         break
       case KIND.INVOKE:
-        this.onInvoke(wc, request, channel, decode(codec, buf, start, end))
+        this.onInvoke(wc, request, channel, args)
         break
       case KIND.DISCONNECT:
         // request 1: the renderer called close(). 0: its thread went away;
@@ -208,7 +253,8 @@ class Hub {
 
   /** A renderer of another thread or process announced itself. */
   onConnect(renderer, meta) {
-    if (!this.native.hasRenderer(renderer)) return
+    // Even if it already detached (a worker that ended at once): its
+    // DISCONNECT, or its Worker's 'exit', comes next and destroys it.
     const wc = new WebContents(this, renderer, {
       kind: meta.kind,
       pid: meta.pid,
@@ -281,7 +327,7 @@ class Hub {
     Promise.resolve(result).then((value) => {
       let enc
       try {
-        enc = encodeValue(value)
+        enc = wc[kLocalPort] !== undefined ? encodeLocal([value]) : encodeValue(value)
       } catch (err) {
         fail(err)
         return

@@ -5,7 +5,7 @@
 
 const { EventEmitter } = require('node:events')
 const { inspect } = require('node:util')
-const { encode, decode, decodeLocal, fromTagged } = require('./codec')
+const { encode, encodeLocal, decode, decodeLocal, fromTagged, CODEC_LOCAL } = require('./codec')
 const errors = require('./errors')
 const { rendererEvent } = require('./events')
 const { KIND } = require('./frames')
@@ -94,7 +94,7 @@ class IpcRenderer extends EventEmitter {
     const state = this[kState]
     if (state.status === RELEASED) throw errors.contextReleased()
     checkChannel(channel)
-    const enc = encode(args)
+    const enc = this[kPort].encode(args)
     if (state.status === DISCONNECTED) return
     this[kPort].send(KIND.SEND, 0, channel, enc)
   }
@@ -110,7 +110,7 @@ class IpcRenderer extends EventEmitter {
     const state = this[kState]
     if (state.status === RELEASED) throw errors.contextReleased()
     checkChannel(channel)
-    const enc = encode(args)
+    const enc = this[kPort].encode(args)
     if (state.status === DISCONNECTED) throw errors.disconnected()
     const request = state.next++
     // The port answers `{ value }`, or null once disconnected.
@@ -132,7 +132,7 @@ class IpcRenderer extends EventEmitter {
     const state = this[kState]
     if (state.status === RELEASED) throw errors.contextReleased()
     checkChannel(channel)
-    const enc = encode(args)
+    const enc = this[kPort].encode(args)
     if (state.status === DISCONNECTED) throw errors.disconnected()
     const request = state.next++
     return new Promise((resolve, reject) => {
@@ -263,11 +263,20 @@ class LocalPort {
     )
   }
 
+  encode(args) {
+    return encodeLocal(args)
+  }
+
   send(kind, request, channel, enc) {
-    const ok =
-      typeof enc.data === 'string'
-        ? this.native.sendStr(kind, request, channel, enc.codec, enc.data)
-        : this.native.sendBytes(kind, request, channel, enc.codec, enc.data)
+    let ok
+    if (enc.codec === CODEC_LOCAL) {
+      const fifo = this.hub.localFifo
+      fifo.push(enc.data)
+      ok = this.native.sendStr(kind, request, channel, CODEC_LOCAL, '')
+      if (!ok) fifo.pop()
+    } else {
+      ok = this.native.sendStr(kind, request, channel, enc.codec, enc.data)
+    }
     // The frame is queued already; ring the hub once for this whole
     // synchronous stretch of sends.
     if (!this.flushing) {

@@ -5,7 +5,7 @@
 const path = require('node:path')
 const { fileURLToPath } = require('node:url')
 const { threadId } = require('node:worker_threads')
-const { fromTagged } = require('./codec')
+const { encode, fromTagged } = require('./codec')
 const errors = require('./errors')
 const { KIND } = require('./frames')
 const { Pump, BATCH_FRAMES } = require('./pump')
@@ -35,6 +35,10 @@ class WorkerPort {
     this.pump = new Pump(this.native, (kind, codec, _r, request, channel, buf, start, end) =>
       this.renderer[kOnFrame](kind, codec, request, channel, buf, start, end),
     )
+  }
+
+  encode(args) {
+    return encode(args)
   }
 
   send(kind, request, channel, enc) {
@@ -124,13 +128,19 @@ function spawnWorker(hub, filename, options = {}) {
     }
     worker.once('error', onError)
     worker.once('exit', (code) => {
+      // Deliver what it sent before it went (its CONNECT included: the exit
+      // event can overtake frames still queued), then say it is gone.
+      const known = wc !== null
+      hub.pump.run(Infinity)
       if (wc === null) {
         onError(new Error(`ipc-main: the worker exited (code ${code}) before it connected`))
         return
       }
-      // Deliver what it sent before it went, then say it is gone.
-      hub.pump.run(Infinity)
-      hub.gone(wc, code !== 0 && !wc[kTerminated])
+      const crashed = code !== 0 && !wc[kTerminated]
+      // Connected only now: let `await spawnWorker()` resume (and attach
+      // 'destroyed' listeners) before the WebContents goes away.
+      if (known) hub.gone(wc, crashed)
+      else setImmediate(() => hub.gone(wc, crashed))
     })
     hub.expected.set(nonce, (contents) => {
       wc = contents
