@@ -5,12 +5,11 @@
 
 const { EventEmitter } = require('node:events')
 const { inspect } = require('node:util')
-const { encode, encodeLocal, decode, decodeLocal, fromTagged, CODEC_LOCAL } = require('./codec')
+const { encodeLocal, decode, decodeLocal, fromTagged, CODEC_LOCAL } = require('./codec')
 const errors = require('./errors')
 const { rendererEvent } = require('./events')
 const { KIND } = require('./frames')
-const { Pump, BATCH_FRAMES } = require('./pump')
-const { attachRenderer } = require('./native')
+const { NativePort } = require('./port')
 
 const kPort = Symbol('ipc-main.port')
 const kState = Symbol('ipc-main.state')
@@ -242,25 +241,13 @@ for (const name of [
  * first), so the listeners run on this stack and the answer is ready when
  * the drain returns. Invoke results are settled directly (same thread).
  */
-class LocalPort {
+class LocalPort extends NativePort {
   /** @param {object} hub the JS hub on this thread */
   constructor(hub) {
-    this.hub = hub
-    this.renderer = null
     // Listening must not keep the process alive: main is on this thread.
-    this.listenersKeepAlive = false
+    super(hub.native.id, null, false)
+    this.hub = hub
     this.syncReplies = new Map()
-    this.native = attachRenderer(hub.native.id, () => this.pump.run(BATCH_FRAMES), null)
-    if (this.native === null) throw errors.disconnected()
-    this.id = this.native.id
-    this.flushing = false
-    this.flush = () => {
-      this.flushing = false
-      this.native.flush()
-    }
-    this.pump = new Pump(this.native, (kind, codec, _renderer, request, channel, buf, start, end) =>
-      this.renderer[kOnFrame](kind, codec, request, channel, buf, start, end),
-    )
   }
 
   encode(args) {
@@ -277,12 +264,7 @@ class LocalPort {
     } else {
       ok = this.native.sendStr(kind, request, channel, enc.codec, enc.data)
     }
-    // The frame is queued already; ring the hub once for this whole
-    // synchronous stretch of sends.
-    if (!this.flushing) {
-      this.flushing = true
-      queueMicrotask(this.flush)
-    }
+    this.scheduleFlush()
     return ok
   }
 
@@ -310,7 +292,7 @@ class LocalPort {
   }
 
   close() {
-    this.native.close()
+    super.close()
     this.hub.localClosed(this.id)
   }
 }

@@ -6,10 +6,7 @@ const path = require('node:path')
 const { fileURLToPath } = require('node:url')
 const { threadId } = require('node:worker_threads')
 const { encode, fromTagged } = require('./codec')
-const errors = require('./errors')
-const { KIND } = require('./frames')
-const { Pump, BATCH_FRAMES } = require('./pump')
-const { attachRenderer } = require('./native')
+const { NativePort } = require('./port')
 
 const kDefaultRenderer = Symbol.for('ipc-main.defaultRenderer')
 
@@ -18,23 +15,10 @@ const kDefaultRenderer = Symbol.for('ipc-main.defaultRenderer')
  * from here; `sendSync` blocks this thread in Rust (a short spin, then a
  * park) until main answers, the hub closes or this renderer is detached.
  */
-class WorkerPort {
+class WorkerPort extends NativePort {
   constructor(hubId, meta) {
-    this.renderer = null
     // Like parentPort.on('message'): a listener keeps the worker alive.
-    this.listenersKeepAlive = true
-    this.native = attachRenderer(hubId, () => this.pump.run(BATCH_FRAMES), JSON.stringify(meta))
-    if (this.native === null) throw errors.disconnected()
-    this.id = this.native.id
-    this.flushing = false
-    this.flush = () => {
-      this.flushing = false
-      this.native.flush()
-    }
-    const { kOnFrame } = require('./ipc-renderer')
-    this.pump = new Pump(this.native, (kind, codec, _r, request, channel, buf, start, end) =>
-      this.renderer[kOnFrame](kind, codec, request, channel, buf, start, end),
-    )
+    super(hubId, meta, true)
   }
 
   encode(args) {
@@ -46,12 +30,7 @@ class WorkerPort {
       typeof enc.data === 'string'
         ? this.native.sendStr(kind, request, channel, enc.codec, enc.data)
         : this.native.sendBytes(kind, request, channel, enc.codec, enc.data)
-    // The frame is queued already; ring the hub once for this whole
-    // synchronous stretch of sends.
-    if (!this.flushing) {
-      this.flushing = true
-      queueMicrotask(this.flush)
-    }
+    this.scheduleFlush()
     return ok
   }
 
@@ -61,14 +40,6 @@ class WorkerPort {
         ? this.native.sendSyncStr(request, channel, enc.codec, enc.data)
         : this.native.sendSyncBytes(request, channel, enc.codec, enc.data)
     return reply === null ? null : { value: fromTagged(reply)[0] }
-  }
-
-  keepAlive(on) {
-    this.native.keepAlive(on)
-  }
-
-  close() {
-    this.native.close()
   }
 }
 
