@@ -296,7 +296,9 @@ describe('worker -> main', SUITE, () => {
     const { hub, spawn } = setup(t)
     const agent = await spawnAgent(spawn)
     const warn = t.mock.method(console, 'warn', () => {})
-    const result = await agent.run(({ ipcRenderer }) => ({ isUndefined: ipcRenderer.sendSync('lonely', 1) === undefined }))
+    const result = await agent.run(({ ipcRenderer }) => ({
+      isUndefined: ipcRenderer.sendSync('lonely', 1) === undefined,
+    }))
     assert.deepEqual(result, { isUndefined: true })
     assert.equal(warn.mock.callCount(), 1)
     assert.deepEqual(warn.mock.calls[0].arguments, [
@@ -319,7 +321,11 @@ describe('worker -> main', SUITE, () => {
       const all = await Promise.all([1, 2, 3].map((i) => ipcRenderer.invoke('double', i)))
       return { a, bIsUndefined: b === undefined, all }
     })
-    assert.deepEqual(result, { a: { doubled: 42 }, bIsUndefined: true, all: [{ doubled: 2 }, { doubled: 4 }, { doubled: 6 }] })
+    assert.deepEqual(result, {
+      a: { doubled: 42 },
+      bIsUndefined: true,
+      all: [{ doubled: 2 }, { doubled: 4 }, { doubled: 6 }],
+    })
   })
 
   it("invoke rejects with Electron's texts: no handler, a throwing handler, a rejecting handler", async (t) => {
