@@ -52,19 +52,13 @@ export interface ConnectOptions {
 
 /** Counters returned by `IpcMain.stats()`; the named fields are always present, more may be added. */
 export interface IpcStats {
-  /** Messages received from renderers (all kinds). */
-  messagesIn: number;
-  /** Messages sent to renderers (all kinds). */
-  messagesOut: number;
-  /** Payload bytes received from renderers. */
-  bytesIn: number;
-  /** Payload bytes sent to renderers. */
-  bytesOut: number;
-  /** Messages queued and not yet dispatched. */
+  /** Frames queued for this hub and not yet dispatched. */
   queueDepth: number;
-  /** Renderers currently connected. */
+  /** Bytes of those frames. */
+  queueBytes: number;
+  /** Renderers currently attached. */
   renderers: number;
-  /** Further counters (per message kind, ...). */
+  /** Further counters may be added (per message kind, ...). */
   [key: string]: unknown;
 }
 
@@ -383,8 +377,10 @@ export declare class IpcMain extends EventEmitter implements IpcMainLike<WebCont
   spawnWorker(filename: string | URL, options?: WorkerOptions): Promise<WebContents>;
   /** Message, byte, queue and renderer counters. */
   stats(): IpcStats;
-  /** The socket address while listening, else `null`. */
+  /** The socket address while listening, else `null` (sockets are not implemented yet: always `null`). */
   readonly address: string | null;
+  /** `ipc-main-thread:<id>`: what a worker not started by `spawnWorker()` passes to `connect()`. */
+  readonly threadAddress: string;
 }
 
 // ---------------------------------------------------------------------------

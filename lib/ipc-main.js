@@ -89,6 +89,15 @@ class IpcMain extends RegistryEmitter {
   }
 
   /**
+   * The socket address while listening, else null (child-process renderers
+   * over a socket are not implemented yet, so always null).
+   * @type {string | null}
+   */
+  get address() {
+    return null
+  }
+
+  /**
    * The address a worker of this process connects to with `connect()`
    * (`ipc-main-thread:<id>`), for workers not started by spawnWorker().
    * @type {string}

@@ -129,7 +129,9 @@ async function hub(): Promise<void> {
   const worker: WebContents = await isolated.spawnWorker(new URL('file:///w.js'), { workerData: 1 });
   const w: Worker | undefined = worker.worker;
   const stats: IpcStats = isolated.stats();
-  const total: number = stats.messagesIn + stats.messagesOut + stats.bytesIn + stats.bytesOut + stats.queueDepth + stats.renderers;
+  const total: number = stats.queueDepth + stats.queueBytes + stats.renderers;
+  const addr: string = isolated.threadAddress;
+  const sock: string | null = isolated.address;
   const extra: unknown = stats['invokeIn'];
   await isolated.close();
   // @ts-expect-error close() returns a promise, not a hub
