@@ -130,7 +130,7 @@ async function hub(): Promise<void> {
   const w: Worker | undefined = worker.worker;
   const stats: IpcStats = isolated.stats();
   const total: number = stats.queueDepth + stats.queueBytes + stats.renderers;
-  const addr: string = isolated.threadAddress;
+  const threadAddr: string = isolated.threadAddress;
   const sock: string | null = isolated.address;
   const extra: unknown = stats['invokeIn'];
   await isolated.close();
