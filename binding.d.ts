@@ -34,8 +34,6 @@ export declare class NativeHub {
   completeSync(renderer: number, request: number, reply: Uint8Array): boolean
   /** Detaches a renderer (its blocked `sendSync` wakes, disconnected). */
   detach(renderer: number): boolean
-  /** Whether `renderer` is attached. */
-  hasRenderer(renderer: number): boolean
   /** Keeps the process alive (a listening hub, work in flight) or not. */
   keepAlive(on: boolean): void
   /** Frames and bytes waiting, and renderers attached. */
@@ -85,8 +83,6 @@ export declare class NativeRegistry {
 export declare class NativeRenderer {
   /** This renderer's id (its WebContents id). */
   get id(): number
-  /** The hub's id. */
-  get hubId(): number
   /** Queues a frame for main (JSON payload); `false` once disconnected. */
   sendStr(kind: number, request: number, channel: string, codec: number, payload: string): boolean
   /** As `sendStr`, with an encoded byte payload. */
@@ -105,8 +101,6 @@ export declare class NativeRenderer {
   drain(maxFrames: number, maxBytes: number): Buffer | null
   /** Keeps this thread's loop alive (an invoke in flight) or not. */
   keepAlive(on: boolean): void
-  /** Whether the hub is still open and this renderer attached. */
-  isConnected(): boolean
   /** Detaches from the hub, telling it with a DISCONNECT frame. Idempotent. */
   close(): void
 }

@@ -201,5 +201,4 @@ module.exports = {
   decodeLocal,
   toTagged,
   fromTagged,
-  jsonSafe: (v) => toJson([v], new Set(), 0) !== undefined,
 }

@@ -44,7 +44,6 @@ function keyOf(name) {
   }
   return String(name)
 }
-const nameOf = (key) => (typeof key === 'number' ? symbolsById[key] : key)
 // The snapshot map is keyed like Node's _events object: symbols as
 // themselves, everything else as a string.
 const snapKey = (name) => (typeof name === 'symbol' ? name : String(name))
@@ -313,4 +312,4 @@ function isArrayIndex(s) {
   return Number.isInteger(n) && n >= 0 && n < 4294967295 && String(n) === s
 }
 
-module.exports = { RegistryEmitter, kRegistry, kSnapshot, keyOf, nameOf }
+module.exports = { RegistryEmitter, kRegistry, kSnapshot }

@@ -10,8 +10,8 @@ function defineReply(event, fn) {
   Object.defineProperty(event, 'reply', { value: fn, writable: true, enumerable: true, configurable: true })
 }
 
-/** Passed to `on`/`once` listeners for `send` and `sendSync`. */
-class IpcMainEvent {
+/** What both main-side events carry: where the message came from. */
+class FrameEvent {
   constructor(sender) {
     const frame = sender[kFrameOf]
     this.type = 'frame'
@@ -19,6 +19,19 @@ class IpcMainEvent {
     this.senderFrame = frame
     this.frameId = frame.routingId
     this.processId = frame.processId
+  }
+
+  /** Electron's Event base; no effect on IPC delivery. */
+  preventDefault() {
+    this.defaultPrevented = true
+  }
+}
+FrameEvent.prototype.defaultPrevented = false
+
+/** Passed to `on`/`once` listeners for `send` and `sendSync`. */
+class IpcMainEvent extends FrameEvent {
+  constructor(sender) {
+    super(sender)
     this.ports = []
   }
 
@@ -36,13 +49,7 @@ class IpcMainEvent {
   set reply(fn) {
     defineReply(this, fn)
   }
-
-  /** Electron's Event base; no effect on IPC delivery. */
-  preventDefault() {
-    this.defaultPrevented = true
-  }
 }
-IpcMainEvent.prototype.defaultPrevented = false
 
 /**
  * The event of a `sendSync`: assigning `returnValue` answers it. The first
@@ -81,23 +88,8 @@ function finishSync(event) {
 /** Whether a sync event was answered. */
 const syncAnswered = (event) => event[kSync].done
 
-/** Passed to `handle` handlers. */
-class IpcMainInvokeEvent {
-  constructor(sender) {
-    const frame = sender[kFrameOf]
-    this.type = 'frame'
-    this.sender = sender
-    this.senderFrame = frame
-    this.frameId = frame.routingId
-    this.processId = frame.processId
-  }
-
-  /** Electron's Event base; no effect on IPC. */
-  preventDefault() {
-    this.defaultPrevented = true
-  }
-}
-IpcMainInvokeEvent.prototype.defaultPrevented = false
+/** Passed to `handle` handlers: no `reply`, no `returnValue`, no `ports`. */
+class IpcMainInvokeEvent extends FrameEvent {}
 
 /** Passed to renderer listeners: `{ sender, senderId, ports }`. */
 function rendererEvent(renderer) {

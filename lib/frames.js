@@ -1,6 +1,6 @@
 'use strict'
-// Frame kinds and the batch decoder: JS's mirror of src/wire.rs. A drained
-// batch is frames back to back; see wire.rs for the layout.
+// Frame kinds and header size: JS's mirror of src/wire.rs (see there for the
+// layout; lib/pump.js reads drained batches).
 
 const KIND = Object.freeze({
   SEND: 1,
@@ -21,26 +21,4 @@ const KIND = Object.freeze({
 
 const HEADER_LEN = 20
 
-/**
- * Calls `onFrame(kind, codec, renderer, request, channel, buf, payloadStart,
- * payloadEnd)` for each frame of a batch, in order.
- * @param {Buffer} buf
- * @param {Function} onFrame
- */
-function forEachFrame(buf, onFrame) {
-  let at = 0
-  const len = buf.length
-  while (at + HEADER_LEN <= len) {
-    const end = at + 4 + buf.readUInt32LE(at)
-    const kind = buf[at + 4]
-    const codec = buf[at + 5]
-    const renderer = buf.readUInt32LE(at + 8)
-    const request = buf.readUInt32LE(at + 12)
-    const chEnd = at + HEADER_LEN + buf.readUInt32LE(at + 16)
-    const channel = chEnd === at + HEADER_LEN ? '' : buf.utf8Slice(at + HEADER_LEN, chEnd)
-    onFrame(kind, codec, renderer, request, channel, buf, chEnd, end)
-    at = end
-  }
-}
-
-module.exports = { KIND, HEADER_LEN, forEachFrame }
+module.exports = { KIND, HEADER_LEN }

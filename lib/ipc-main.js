@@ -10,7 +10,7 @@ const { IpcMainEvent, IpcMainSyncEvent, IpcMainInvokeEvent, finishSync, syncAnsw
 const { KIND } = require('./frames')
 const { Pump, report, BATCH_FRAMES } = require('./pump')
 const { NativeHub } = require('./native')
-const { WebContents, destroy } = require('./web-contents')
+const { WebContents, destroy, announceDestroyed } = require('./web-contents')
 
 const kHubState = Symbol('ipc-main.hubState')
 const kScope = Symbol('ipc-main.scope')
@@ -362,24 +362,20 @@ class Hub {
     }
   }
 
-  /** A local renderer closed: its WebContents is destroyed at once. */
+  /**
+   * A local renderer closed: its WebContents is destroyed at once; its
+   * 'destroyed' comes with its DISCONNECT frame, after what it sent before.
+   */
   localClosed(id) {
     const wc = this.contents.get(id)
-    if (wc !== undefined && destroy(wc)) {
-      // 'destroyed' is emitted when its DISCONNECT frame is dispatched, after
-      // whatever it sent before closing.
-      wc[kLocalPort].closing = true
-    }
+    if (wc !== undefined) destroy(wc)
   }
 
   gone(wc, crashed) {
     this.contents.delete(wc.id)
     this.native.detach(wc.id)
-    const first = destroy(wc, crashed)
-    if (first || wc[kLocalPort]?.closing) {
-      if (wc[kLocalPort]) wc[kLocalPort].closing = false
-      wc.emit('destroyed')
-    }
+    destroy(wc, crashed)
+    announceDestroyed(wc)
   }
 
   close() {

@@ -5,7 +5,7 @@
 
 const { EventEmitter } = require('node:events')
 const { inspect } = require('node:util')
-const { encodeLocal, decode, decodeLocal, fromTagged, CODEC_LOCAL } = require('./codec')
+const { encodeLocal, decode, decodeLocal, CODEC_LOCAL } = require('./codec')
 const errors = require('./errors')
 const { rendererEvent } = require('./events')
 const { KIND } = require('./frames')
@@ -304,5 +304,4 @@ module.exports = {
   kDisconnect,
   kOnFrame,
   kSettle,
-  fromTagged,
 }

@@ -12,6 +12,7 @@ const kHub = Symbol('ipc-main.hub')
 const kInfo = Symbol('ipc-main.info')
 const kDestroyed = Symbol('ipc-main.destroyed')
 const kIpc = Symbol('ipc-main.ipc')
+const kAnnounced = Symbol('ipc-main.announced')
 
 /** Every live WebContents of this JS environment, by id. */
 const all = new Map()
@@ -95,16 +96,24 @@ class WebContents extends EventEmitter {
 }
 
 /**
- * Marks a WebContents destroyed and emits 'destroyed' once.
+ * Marks a WebContents destroyed (isDestroyed(), gone from the table). An
+ * in-process renderer's close() does this at once; 'destroyed' is emitted
+ * later, by announceDestroyed(), after what it sent before closing.
  * @param {WebContents} wc
  * @param {boolean} [crashed]
  */
 function destroy(wc, crashed = false) {
-  if (wc[kDestroyed]) return false
+  if (wc[kDestroyed]) return
   wc[kDestroyed] = true
   if (crashed) wc[kInfo].crashed = true
   all.delete(wc.id)
-  return true
+}
+
+/** Emits 'destroyed' once. @param {WebContents} wc */
+function announceDestroyed(wc) {
+  if (wc[kAnnounced]) return
+  wc[kAnnounced] = true
+  wc.emit('destroyed')
 }
 
 const webContents = {
@@ -121,4 +130,4 @@ const webContents = {
   },
 }
 
-module.exports = { WebContents, webContents, destroy, kHub, kInfo, kDestroyed }
+module.exports = { WebContents, webContents, destroy, announceDestroyed }

@@ -9,6 +9,7 @@ const { encode, fromTagged } = require('./codec')
 const { NativePort } = require('./port')
 
 const kDefaultRenderer = Symbol.for('ipc-main.defaultRenderer')
+const kTerminated = Symbol('ipc-main.terminated')
 
 /**
  * A renderer on another thread than its hub: frames go into the hub's inbox
@@ -129,6 +130,5 @@ function spawnWorker(hub, filename, options = {}) {
   })
 }
 
-const kTerminated = Symbol('ipc-main.terminated')
 
 module.exports = { connectWorker, spawnWorker, WorkerPort, kDefaultRenderer }

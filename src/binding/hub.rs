@@ -99,12 +99,6 @@ impl NativeHub {
     self.hub.detach(renderer).is_some()
   }
 
-  /// Whether `renderer` is attached.
-  #[napi(catch_unwind)]
-  pub fn has_renderer(&self, renderer: u32) -> bool {
-    self.hub.has_renderer(renderer)
-  }
-
   /// Keeps the process alive (a listening hub, work in flight) or not.
   #[napi(catch_unwind)]
   pub fn keep_alive(&self, on: bool) {

@@ -69,9 +69,7 @@ impl NativeRenderer {
       Err(_) => Ok(None),
     }
   }
-}
 
-impl NativeRenderer {
   /// Detaches and queues a DISCONNECT frame whose request field says why:
   /// 1 for an explicit `close()`, 0 for an env torn down (main then waits
   /// for the worker's exit code to tell a crash from a clean end).
@@ -111,12 +109,6 @@ impl NativeRenderer {
   #[napi(getter)]
   pub fn id(&self) -> u32 {
     self.id
-  }
-
-  /// The hub's id.
-  #[napi(getter)]
-  pub fn hub_id(&self) -> f64 {
-    self.hub.id() as f64
   }
 
   /// Queues a frame for main (JSON payload); `false` once disconnected.
@@ -184,12 +176,6 @@ impl NativeRenderer {
   #[napi(catch_unwind)]
   pub fn keep_alive(&self, on: bool) {
     self.bell.keep_alive(on);
-  }
-
-  /// Whether the hub is still open and this renderer attached.
-  #[napi(catch_unwind)]
-  pub fn is_connected(&self) -> bool {
-    !self.closed && self.hub.has_renderer(self.id)
   }
 
   /// Detaches from the hub, telling it with a DISCONNECT frame. Idempotent.
