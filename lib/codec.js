@@ -177,10 +177,12 @@ function decodeLocal(enc) {
  * @param {{ codec: number, data: string | Buffer }} enc
  */
 function toTagged(enc) {
-  const body = typeof enc.data === 'string' ? Buffer.from(enc.data) : enc.data
-  const out = Buffer.allocUnsafe(body.length + 1)
-  out[0] = enc.codec
-  body.copy(out, 1)
+  const { codec, data } = enc
+  const isString = typeof data === 'string'
+  const out = Buffer.allocUnsafe(1 + (isString ? Buffer.byteLength(data) : data.length))
+  out[0] = codec
+  if (isString) out.utf8Write(data, 1)
+  else out.set(data, 1)
   return out
 }
 

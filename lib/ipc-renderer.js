@@ -255,15 +255,12 @@ class LocalPort extends NativePort {
   }
 
   send(kind, request, channel, enc) {
-    let ok
-    if (enc.codec === CODEC_LOCAL) {
-      const fifo = this.hub.localFifo
-      fifo.push(enc.data)
-      ok = this.native.sendStr(kind, request, channel, CODEC_LOCAL, '')
-      if (!ok) fifo.pop()
-    } else {
-      ok = this.native.sendStr(kind, request, channel, enc.codec, enc.data)
-    }
+    // encodeLocal gives CODEC_LOCAL (payload in the hub's FIFO) or
+    // CODEC_NONE: either way the frame itself carries no bytes.
+    const local = enc.codec === CODEC_LOCAL
+    if (local) this.hub.localFifo.push(enc.data)
+    const ok = this.native.sendStr(kind, request, channel, enc.codec, '')
+    if (!ok && local) this.hub.localFifo.pop()
     this.scheduleFlush()
     return ok
   }

@@ -39,14 +39,14 @@ impl NativeRenderer {
     Ok(self.hub.push_quiet(f).is_ok())
   }
 
-  fn send_sync(
+  fn send_sync<'env>(
     &self,
-    env: &Env,
+    env: &'env Env,
     request: u32,
     channel: &str,
     codec: u32,
     p: &Payload<'_>,
-  ) -> Result<Option<Buffer>> {
+  ) -> Result<Option<BufferSlice<'env>>> {
     if self.closed {
       return Ok(None);
     }
@@ -62,10 +62,9 @@ impl NativeRenderer {
       return Ok(None);
     }
     match slot.wait(SYNC_SPIN) {
-      Ok(reply) => {
-        let _ = env;
-        Ok(Some(Buffer::from(reply)))
-      }
+      // Copied, not an external buffer: a loop of sendSync calls never
+      // turns the event loop, and Node 20 frees external buffers only then.
+      Ok(reply) => BufferSlice::copy_from(env, &reply).map(Some),
       Err(_) => Ok(None),
     }
   }
@@ -127,28 +126,28 @@ impl NativeRenderer {
   /// first); `null` if the hub closed or this renderer was detached.
   /// Never call it on the hub's own thread: nothing could answer.
   #[napi(catch_unwind)]
-  pub fn send_sync_str(
+  pub fn send_sync_str<'env>(
     &self,
-    env: Env,
+    env: &'env Env,
     request: u32,
     channel: String,
     codec: u32,
     payload: String,
-  ) -> Result<Option<Buffer>> {
-    self.send_sync(&env, request, &channel, codec, &Payload::Str(payload))
+  ) -> Result<Option<BufferSlice<'env>>> {
+    self.send_sync(env, request, &channel, codec, &Payload::Str(payload))
   }
 
   /// As `sendSyncStr`, with an encoded byte payload.
   #[napi(catch_unwind)]
-  pub fn send_sync_bytes(
+  pub fn send_sync_bytes<'env>(
     &self,
-    env: Env,
+    env: &'env Env,
     request: u32,
     channel: String,
     codec: u32,
     payload: &[u8],
-  ) -> Result<Option<Buffer>> {
-    self.send_sync(&env, request, &channel, codec, &Payload::Bytes(payload))
+  ) -> Result<Option<BufferSlice<'env>>> {
+    self.send_sync(env, request, &channel, codec, &Payload::Bytes(payload))
   }
 
   /// Rings the hub's doorbell for frames sent since the last flush.
