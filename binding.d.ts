@@ -21,12 +21,17 @@ export declare class NativeHub {
    */
   drain(maxFrames: number, maxBytes: number): Buffer | null
   /**
-   * Queues a frame for renderer `renderer` (JSON payload); `false` if that
-   * renderer is gone.
+   * Queues a frame for renderer `renderer` (JSON payload), rung at the next
+   * `flush()`; `false` if that renderer is gone.
    */
   sendStr(renderer: number, kind: number, request: number, channel: string, codec: number, payload: string): boolean
   /** As `sendStr`, with an encoded byte payload. */
   sendBytes(renderer: number, kind: number, request: number, channel: string, codec: number, payload: Uint8Array): boolean
+  /**
+   * Rings the doorbell of every renderer sent to since the last flush
+   * (JS schedules it once per synchronous stretch of sends).
+   */
+  flush(): void
   /**
    * Answers the blocked `sendSync` `request` of `renderer` with `reply`
    * (codec byte first); `false` if nobody waits for it any more.

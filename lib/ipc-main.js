@@ -8,7 +8,7 @@ const { encodeValue, encodeLocal, decode, toTagged, CODEC_LOCAL } = require('./c
 const errors = require('./errors')
 const { IpcMainEvent, IpcMainSyncEvent, IpcMainInvokeEvent, finishSync, syncAnswered } = require('./events')
 const { KIND } = require('./frames')
-const { Pump, report, BATCH_FRAMES } = require('./pump')
+const { Pump, report, flusher, BATCH_FRAMES } = require('./pump')
 const { NativeHub } = require('./native')
 const { WebContents, destroy, announceDestroyed } = require('./web-contents')
 
@@ -204,6 +204,8 @@ class Hub {
     /** spawnWorker calls waiting for their worker's CONNECT, by nonce. */
     this.expected = new Map()
     this.native = new NativeHub(() => this.pump.run(BATCH_FRAMES))
+    /** Rings each renderer sent to, once per synchronous stretch. */
+    this.scheduleFlush = flusher(this.native)
     this.pump = new Pump(this.native, (kind, codec, renderer, request, channel, buf, start, end) =>
       this.dispatch(kind, codec, renderer, request, channel, buf, start, end),
     )
@@ -353,13 +355,17 @@ class Hub {
     else this.sendTo(wc, ok ? KIND.RESULT_OK : KIND.RESULT_ERR, request, '', enc)
   }
 
-  /** Queues a frame for `wc`'s renderer; dropped if it is already gone. */
+  /**
+   * Queues a frame for `wc`'s renderer (dropped if it is already gone); its
+   * doorbell rings once for this whole synchronous stretch of sends.
+   */
   sendTo(wc, kind, request, channel, enc) {
     if (typeof enc.data === 'string') {
       this.native.sendStr(wc.id, kind, request, channel, enc.codec, enc.data)
     } else {
       this.native.sendBytes(wc.id, kind, request, channel, enc.codec, enc.data)
     }
+    this.scheduleFlush()
   }
 
   /**

@@ -4,7 +4,7 @@
 // and the doorbell flush scheduled once per synchronous stretch of sends.
 
 const errors = require('./errors')
-const { Pump, BATCH_FRAMES } = require('./pump')
+const { Pump, flusher, BATCH_FRAMES } = require('./pump')
 const { attachRenderer } = require('./native')
 
 class NativePort {
@@ -23,26 +23,12 @@ class NativePort {
     )
     if (this.native === null) throw errors.disconnected()
     this.id = this.native.id
-    this.flushing = false
-    this.flush = () => {
-      this.flushing = false
-      this.native.flush()
-    }
+    /** Rings the hub once for this synchronous stretch of sends. */
+    this.scheduleFlush = flusher(this.native)
     const { kOnFrame } = require('./ipc-renderer')
     this.pump = new Pump(this.native, (kind, codec, _renderer, request, channel, buf, start, end) =>
       this.renderer[kOnFrame](kind, codec, request, channel, buf, start, end),
     )
-  }
-
-  /**
-   * The frame is queued already; ring the hub once for this whole
-   * synchronous stretch of sends.
-   */
-  scheduleFlush() {
-    if (!this.flushing) {
-      this.flushing = true
-      queueMicrotask(this.flush)
-    }
   }
 
   keepAlive(on) {

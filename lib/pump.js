@@ -67,6 +67,27 @@ class Pump {
   }
 }
 
+/**
+ * Returns a function that schedules `native.flush()` once per synchronous
+ * stretch: frames are queued quietly as they are sent, and the receiver's
+ * doorbell rings once, from a microtask, for the whole burst.
+ * @param {{ flush(): void }} native
+ * @returns {() => void}
+ */
+function flusher(native) {
+  let scheduled = false
+  const flush = () => {
+    scheduled = false
+    native.flush()
+  }
+  return () => {
+    if (!scheduled) {
+      scheduled = true
+      queueMicrotask(flush)
+    }
+  }
+}
+
 /** Reports an error thrown by user code during delivery, as Node would. */
 function report(err) {
   process.nextTick(() => {
@@ -74,4 +95,4 @@ function report(err) {
   })
 }
 
-module.exports = { Pump, report, BATCH_FRAMES }
+module.exports = { Pump, report, flusher, BATCH_FRAMES }

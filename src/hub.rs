@@ -170,15 +170,25 @@ impl Hub {
     self.inbox.push_quiet(frame)
   }
 
-  /// Queues a frame for one renderer.
+  /// Queues a frame for one renderer without ringing its doorbell: the
+  /// caller rings once for a burst with [`flush_renderer`](Self::flush_renderer).
   ///
   /// # Errors
   /// [`IpcError::NoRenderer`] if it is not attached (or its inbox closed).
   pub fn send_to(&self, renderer: u32, frame: Vec<u8>) -> Result<()> {
     let link = lock(&self.links).get(&renderer).cloned();
     match link {
-      Some(l) => l.inbox.push(frame).map_err(|_| IpcError::NoRenderer(renderer)),
+      Some(l) => l.inbox.push_quiet(frame).map_err(|_| IpcError::NoRenderer(renderer)),
       None => Err(IpcError::NoRenderer(renderer)),
+    }
+  }
+
+  /// Rings a renderer's doorbell for frames [`send_to`](Self::send_to)
+  /// queued; nothing if it is gone.
+  pub fn flush_renderer(&self, renderer: u32) {
+    let link = lock(&self.links).get(&renderer).cloned();
+    if let Some(l) = link {
+      let _ = l.inbox.flush();
     }
   }
 
@@ -319,6 +329,8 @@ mod tests {
     assert_ne!(ra, rb);
     h.send_to(rb, vec![1, 2]).unwrap();
     assert_eq!((a.depth().frames, b.depth().frames), (0, 1));
+    h.flush_renderer(rb);
+    h.flush_renderer(ra);
     h.detach(rb);
     assert_eq!(h.send_to(rb, vec![3]), Err(IpcError::NoRenderer(rb)));
   }

@@ -1,6 +1,7 @@
 //! `NativeHub`: the Rust half of one top-level `IpcMain`: its inbox and
 //! doorbell, routing to attached renderers, answers to blocked `sendSync`s.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
@@ -17,6 +18,19 @@ pub struct NativeHub {
   hub: Arc<Hub>,
   bell: Arc<TsfnBell>,
   scratch: Vec<u8>,
+  /// Renderers sent to since the last `flush()` (JS thread only).
+  owed: HashSet<u32>,
+}
+
+impl NativeHub {
+  /// Queues a frame for `renderer` quietly and remembers to ring it.
+  fn queue_for(&mut self, renderer: u32, f: Vec<u8>) -> bool {
+    let ok = self.hub.send_to(renderer, f).is_ok();
+    if ok {
+      self.owed.insert(renderer);
+    }
+    ok
+  }
 }
 
 #[napi]
@@ -30,6 +44,7 @@ impl NativeHub {
       hub,
       bell,
       scratch: Vec::new(),
+      owed: HashSet::new(),
     })
   }
 
@@ -55,11 +70,11 @@ impl NativeHub {
   }
 
 
-  /// Queues a frame for renderer `renderer` (JSON payload); `false` if that
-  /// renderer is gone.
+  /// Queues a frame for renderer `renderer` (JSON payload), rung at the next
+  /// `flush()`; `false` if that renderer is gone.
   #[napi(catch_unwind)]
   pub fn send_str(
-    &self,
+    &mut self,
     renderer: u32,
     kind: u32,
     request: u32,
@@ -68,13 +83,13 @@ impl NativeHub {
     payload: String,
   ) -> Result<bool> {
     let f = frame(kind, codec, renderer, request, &channel, &Payload::Str(payload))?;
-    Ok(self.hub.send_to(renderer, f).is_ok())
+    Ok(self.queue_for(renderer, f))
   }
 
   /// As `sendStr`, with an encoded byte payload.
   #[napi(catch_unwind)]
   pub fn send_bytes(
-    &self,
+    &mut self,
     renderer: u32,
     kind: u32,
     request: u32,
@@ -83,7 +98,16 @@ impl NativeHub {
     payload: &[u8],
   ) -> Result<bool> {
     let f = frame(kind, codec, renderer, request, &channel, &Payload::Bytes(payload))?;
-    Ok(self.hub.send_to(renderer, f).is_ok())
+    Ok(self.queue_for(renderer, f))
+  }
+
+  /// Rings the doorbell of every renderer sent to since the last flush
+  /// (JS schedules it once per synchronous stretch of sends).
+  #[napi(catch_unwind)]
+  pub fn flush(&mut self) {
+    for renderer in self.owed.drain() {
+      self.hub.flush_renderer(renderer);
+    }
   }
 
   /// Answers the blocked `sendSync` `request` of `renderer` with `reply`
