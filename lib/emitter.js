@@ -53,7 +53,14 @@ function refresh(target, name) {
   const list = target[kRegistry].listeners(key)
   if (list.length === 0) target[kSnapshot].delete(snapKey(name))
   else target[kSnapshot].set(snapKey(name), list)
-  return list
+}
+
+/**
+ * The stored functions of `name` as `emit` would call them (the snapshot;
+ * never mutated, so safe to iterate while listeners change), or undefined.
+ */
+function snapshotOf(target, name) {
+  return target[kSnapshot].get(snapKey(name))
 }
 
 function onceWrapper(...args) {
@@ -312,4 +319,4 @@ function isArrayIndex(s) {
   return Number.isInteger(n) && n >= 0 && n < 4294967295 && String(n) === s
 }
 
-module.exports = { RegistryEmitter, kRegistry, kSnapshot }
+module.exports = { RegistryEmitter, kRegistry, snapshotOf }

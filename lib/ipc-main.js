@@ -3,7 +3,7 @@
 // Electron's order ('ipc-message' on the WebContents, then `wc.ipc`, then the
 // hub's own listeners; invoke to the first handler of `wc.ipc`, ipcMain).
 
-const { RegistryEmitter, kRegistry, kSnapshot } = require('./emitter')
+const { RegistryEmitter, kRegistry, snapshotOf } = require('./emitter')
 const { encodeValue, encodeLocal, decode, toTagged, CODEC_LOCAL } = require('./codec')
 const errors = require('./errors')
 const { IpcMainEvent, IpcMainSyncEvent, IpcMainInvokeEvent, finishSync, syncAnswered } = require('./events')
@@ -139,9 +139,7 @@ function hubOf(main) {
 
 /** Calls a message's listeners on one level, collecting returned promises. */
 function deliverCollecting(target, name, args, promises) {
-  const list = target instanceof RegistryEmitter
-    ? target[kSnapshot].get(typeof name === 'symbol' ? name : String(name))
-    : target.rawListeners(name)
+  const list = target instanceof RegistryEmitter ? snapshotOf(target, name) : target.rawListeners(name)
   if (list === undefined || list.length === 0) {
     // No listener: EventEmitter's own semantics (an unguarded 'error' throws).
     target.emit(name, ...args)
