@@ -50,7 +50,20 @@ export declare class NativeHub {
   expectWorker(entry: string): number
   /** Forgets a nonce whose worker never started. */
   forgetWorker(nonce: number): void
-  /** Closes the hub: renderers are told, blocked `sendSync`s wake. */
+  /**
+   * Listens on a Unix socket at `path` for renderers presenting `token`;
+   * `null`, or `[code, message]` if it cannot.
+   */
+  listen(path: string, token: string, maxFrame: number): Array<string> | null
+  /**
+   * Writes what is queued for socket renderers, blocking up to
+   * `timeoutMs` (process exit).
+   */
+  flushBlocking(timeoutMs: number): void
+  /**
+   * Closes the hub: renderers are told, blocked `sendSync`s wake; a
+   * listening socket stops and its connections close after the news.
+   */
   close(): void
 }
 
@@ -110,6 +123,35 @@ export declare class NativeRenderer {
   close(): void
 }
 
+/** A renderer connected to a main over a socket. */
+export declare class NativeSocketRenderer {
+  /** The renderer id main assigned (its WebContents id there). */
+  get id(): number
+  /** Main's process id. */
+  get mainPid(): number
+  /** Queues a frame for main (JSON payload); `false` once disconnected. */
+  sendStr(kind: number, request: number, channel: string, codec: number, payload: string): boolean
+  /** As `sendStr`, with an encoded byte payload. */
+  sendBytes(kind: number, request: number, channel: string, codec: number, payload: Uint8Array): boolean
+  /**
+   * Sends a `sendSync` and blocks this thread for main's answer (codec
+   * byte first); `null` once disconnected.
+   */
+  sendSyncStr(request: number, channel: string, codec: number, payload: string): Buffer | null
+  /** As `sendSyncStr`, with an encoded byte payload. */
+  sendSyncBytes(request: number, channel: string, codec: number, payload: Uint8Array): Buffer | null
+  /** Writes the frames sent since the last flush. */
+  flush(): void
+  /** Takes queued frames from main, as `NativeHub.drain`. */
+  drain(maxFrames: number, maxBytes: number): Buffer | null
+  /** Keeps this process alive (listeners, an invoke in flight) or not. */
+  keepAlive(on: boolean): void
+  /** Writes everything queued, blocking up to `timeoutMs` (process exit). */
+  flushBlocking(timeoutMs: number): boolean
+  /** Says goodbye to main and closes. Idempotent. */
+  close(): void
+}
+
 /**
  * Attaches a new renderer to hub `hubId`; its doorbell calls
  * `onDoorbell()` on this thread. With `announce` (JSON metadata) the hub
@@ -122,3 +164,18 @@ export declare function attachRenderer(hubId: number, onDoorbell: () => unknown,
  * if the nonce is unknown or already claimed.
  */
 export declare function claimWorker(nonce: number): [number, string] | null
+
+/**
+ * Starts the renderer of a finished handshake; its doorbell calls
+ * `onDoorbell()` on this thread. `null` for an unknown handle.
+ */
+export declare function openSocketRenderer(handle: number, onDoorbell: () => unknown): NativeSocketRenderer | null
+
+/** As `socketConnectSync`, off the JS thread. */
+export declare function socketConnect(path: string, token: string, meta: string, timeoutMs: number): Promise<unknown>
+
+/**
+ * Connects and authenticates, blocking this thread: a handle for
+ * `openSocketRenderer`, or `[code, message]`.
+ */
+export declare function socketConnectSync(path: string, token: string, meta: string, timeoutMs: number): number | Failure

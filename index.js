@@ -18,28 +18,37 @@ const kDefaultRenderer = Symbol.for('ipc-main.defaultRenderer')
 
 function getIpcRenderer() {
   if (defaultRenderer === null) {
-    // In a worker started by spawnWorker(), the bootstrap connected it.
-    defaultRenderer = globalThis[kDefaultRenderer] ?? getIpcMain().createRenderer()
+    // In a worker started by spawnWorker() or a child started by fork(), the
+    // bootstrap connected it; a process given IPC_MAIN_ADDRESS connects now.
+    defaultRenderer = globalThis[kDefaultRenderer] ?? null
+    if (defaultRenderer === null && process.env.IPC_MAIN_ADDRESS) {
+      defaultRenderer = require('./lib/socket').connectSocketSync(process.env.IPC_MAIN_ADDRESS, {
+        token: process.env.IPC_MAIN_TOKEN,
+      })
+      globalThis[kDefaultRenderer] = defaultRenderer
+    }
+    if (defaultRenderer === null) defaultRenderer = getIpcMain().createRenderer()
   }
   return defaultRenderer
 }
 
 /**
- * Connects a renderer to a hub: `ipc-main-thread:<id>` (a hub of this
- * process, from `ipcMain.threadAddress`) from any thread.
+ * Connects a renderer to a main: a socket address from `ipcMain.listen()`
+ * (with its `token`), or `ipc-main-thread:<id>` (a hub of this process,
+ * from `ipcMain.threadAddress`) from any thread.
  * @param {string} address
- * @param {{ token?: string }} [options]
+ * @param {{ token?: string, timeout?: number }} [options]
  * @returns {Promise<import('./lib/ipc-renderer').IpcRenderer>}
  */
-async function connect(address, options = {}) {
+async function connect(address, options) {
   if (typeof address !== 'string') {
-    throw new TypeError('The "address" argument must be of type string.')
+    const err = new TypeError(`The "address" argument must be of type string. Received ${address === null ? 'null' : typeof address}`)
+    err.code = 'ERR_INVALID_ARG_TYPE'
+    throw err
   }
   const m = /^ipc-main-thread:(\d+)$/.exec(address)
   if (m !== null) return require('./lib/worker').connectWorker(Number(m[1]))
-  const err = new Error(`ipc-main: cannot connect to '${address}': socket renderers are not available yet`)
-  err.code = 'IPC_UNSUPPORTED'
-  throw err
+  return require('./lib/socket').connectSocket(address, options)
 }
 
 Object.defineProperties(module.exports, {

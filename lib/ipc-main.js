@@ -15,6 +15,7 @@ const { WebContents, destroy, announceDestroyed } = require('./web-contents')
 const kHubState = Symbol('ipc-main.hubState')
 const kScope = Symbol('ipc-main.scope')
 const kLocalPort = Symbol('ipc-main.localPort')
+const kSocket = Symbol('ipc-main.socket')
 
 function noop() {}
 
@@ -26,7 +27,7 @@ class IpcMain extends RegistryEmitter {
   constructor() {
     super()
     // Mutable state in one object, so `Object.create(ipcMain)` wrappers share it.
-    this[kHubState] = { hub: null }
+    this[kHubState] = { hub: null, refed: true }
     this[kScope] = false
     // Electron's guard: a renderer message on channel 'error' never throws.
     this.on('error', noop)
@@ -89,12 +90,61 @@ class IpcMain extends RegistryEmitter {
   }
 
   /**
-   * The socket address while listening, else null (child-process renderers
-   * over a socket are not implemented yet, so always null).
+   * Listens on a local socket for renderers in other processes (API.md §6).
+   * Called again without options, resolves with the same address.
+   * @param {{ path?: string, maxFrameSize?: number }} [options]
+   * @returns {Promise<{ address: string, token: string }>}
+   */
+  listen(options) {
+    try {
+      return Promise.resolve(require('./socket').listen(hubOf(this), options))
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /**
+   * Starts `modulePath` in a child Node process as a renderer of this hub
+   * (like child_process.fork), listening first if needed; resolves with its
+   * WebContents (`wc.process` is the ChildProcess) once it is connected.
+   * @param {string | URL} modulePath
+   * @param {string[]} [args]
+   * @param {import('node:child_process').ForkOptions} [options]
+   * @returns {Promise<WebContents>}
+   */
+  fork(modulePath, args, options) {
+    try {
+      return require('./socket').fork(hubOf(this), modulePath, args, options)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /**
+   * Lets the process exit while this hub listens (as net.Server#unref).
+   * @returns {this}
+   */
+  unref() {
+    setRef(this, false)
+    return this
+  }
+
+  /**
+   * Undoes unref(): a listening hub keeps the process alive.
+   * @returns {this}
+   */
+  ref() {
+    setRef(this, true)
+    return this
+  }
+
+  /**
+   * The socket address while listening, else null.
    * @type {string | null}
    */
   get address() {
-    return null
+    if (this[kScope]) return null
+    return this[kHubState].hub?.listening?.address ?? null
   }
 
   /**
@@ -133,8 +183,15 @@ class IpcMain extends RegistryEmitter {
 function hubOf(main) {
   if (main[kScope]) throw new Error('webContents.ipc is a scope of ipcMain and has no renderers of its own')
   const state = main[kHubState]
-  if (state.hub === null) state.hub = new Hub(main)
+  if (state.hub === null) state.hub = new Hub(main, state)
   return state.hub
+}
+
+function setRef(main, on) {
+  const state = main[kHubState]
+  state.refed = on
+  const hub = state.hub
+  if (hub !== null && hub.listening !== null) hub.native.keepAlive(on)
 }
 
 /** Calls a message's listeners on one level, collecting returned promises. */
@@ -190,8 +247,11 @@ class LocalFifo {
 
 /** The JS half of a hub: its NativeHub, pump and renderers. */
 class Hub {
-  constructor(main) {
+  constructor(main, state) {
     this.main = main
+    this.state = state
+    /** `{ address, token, dir }` while listening on a socket. */
+    this.listening = null
     this.contents = new Map()
     /**
      * Payloads of in-process renderers' frames (CODEC_LOCAL), in the order
@@ -223,6 +283,10 @@ class Hub {
     return new IpcRenderer(port)
   }
 
+  get refed() {
+    return this.state.refed
+  }
+
   dispatch(kind, codec, renderer, request, channel, buf, start, end) {
     if (kind === KIND.CONNECT) {
       this.onConnect(renderer, JSON.parse(buf.utf8Slice(start, end)))
@@ -231,8 +295,18 @@ class Hub {
     // A CODEC_LOCAL frame always takes its payload, even if dropped below,
     // so the FIFO stays in step with the queue.
     let args = null
-    if (codec === CODEC_LOCAL) args = this.localFifo.shift()
-    else if (kind !== KIND.DISCONNECT) args = decode(codec, buf, start, end)
+    if (codec === CODEC_LOCAL) {
+      args = this.localFifo.shift()
+    } else if (kind !== KIND.DISCONNECT) {
+      try {
+        args = decode(codec, buf, start, end)
+      } catch (err) {
+        // Bytes from another process that are not what its codec says: that
+        // message is dropped, main goes on.
+        console.error(`ipc-main: dropped a message from renderer #${renderer} on '${channel}': ${err.message}`)
+        return
+      }
+    }
     this.dispatchArgs(kind, renderer, request, channel, args)
   }
 
@@ -251,9 +325,15 @@ class Hub {
         this.onInvoke(wc, request, channel, args)
         break
       case KIND.DISCONNECT:
-        // request 1: the renderer called close(). 0: its thread went away;
-        // for a spawned worker the 'exit' event (with its code) decides.
-        if (request === 1 || wc.worker === undefined) this.gone(wc, false)
+        // request 1: the renderer called close(). 0: its thread or socket
+        // went away; for a spawned worker or forked child, its exit status
+        // decides whether it crashed.
+        if (wc.process !== undefined) {
+          const socket = require('./socket')
+          if (socket.socketEnded(wc, request === 1)) this.gone(wc, socket.childCrashed(wc))
+        } else if (request === 1 || wc.worker === undefined) {
+          this.gone(wc, false)
+        }
         break
       default:
         break
@@ -270,6 +350,7 @@ class Hub {
       frameId: renderer,
       url: meta.url ?? '',
     })
+    if (meta.kind === 'process') wc[kSocket] = true
     this.contents.set(renderer, wc)
     const waiter = this.expected.get(meta.nonce)
     if (waiter !== undefined) {
@@ -312,6 +393,7 @@ class Hub {
   answerSync(wc, request, enc) {
     const local = wc[kLocalPort]
     if (local !== undefined) local.answerSync(request, enc)
+    else if (wc[kSocket]) this.sendTo(wc, KIND.SYNC_REPLY, request, '', enc)
     else this.native.completeSync(wc.id, request, toTagged(enc))
   }
 
@@ -386,6 +468,7 @@ class Hub {
     // Deliver what renderers sent before the close.
     this.pump.run(Infinity)
     this.native.close()
+    if (this.listening !== null) require('./socket').unlisten(this)
     const { kDisconnect } = require('./ipc-renderer')
     for (const wc of [...this.contents.values()]) {
       const local = wc[kLocalPort]

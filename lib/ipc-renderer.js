@@ -10,6 +10,7 @@ const errors = require('./errors')
 const { rendererEvent } = require('./events')
 const { KIND } = require('./frames')
 const { NativePort } = require('./port')
+const { attachRenderer } = require('./native')
 
 const kPort = Symbol('ipc-main.port')
 const kState = Symbol('ipc-main.state')
@@ -245,7 +246,7 @@ class LocalPort extends NativePort {
   /** @param {object} hub the JS hub on this thread */
   constructor(hub) {
     // Listening must not keep the process alive: main is on this thread.
-    super(hub.native.id, null, false)
+    super((onDoorbell) => attachRenderer(hub.native.id, onDoorbell, null), false)
     this.hub = hub
     this.syncReplies = new Map()
   }

@@ -5,42 +5,17 @@
 const path = require('node:path')
 const { fileURLToPath } = require('node:url')
 const { threadId } = require('node:worker_threads')
-const { encode, fromTagged } = require('./codec')
-const { NativePort } = require('./port')
+const { RemotePort } = require('./port')
+const { attachRenderer } = require('./native')
 
 const kDefaultRenderer = Symbol.for('ipc-main.defaultRenderer')
 const kTerminated = Symbol('ipc-main.terminated')
 
-/**
- * A renderer on another thread than its hub: frames go into the hub's inbox
- * from here; `sendSync` blocks this thread in Rust (a short spin, then a
- * park) until main answers, the hub closes or this renderer is detached.
- */
-class WorkerPort extends NativePort {
+/** A renderer on another thread than its hub, attached to it directly. */
+class WorkerPort extends RemotePort {
   constructor(hubId, meta) {
     // Like parentPort.on('message'): a listener keeps the worker alive.
-    super(hubId, meta, true)
-  }
-
-  encode(args) {
-    return encode(args)
-  }
-
-  send(kind, request, channel, enc) {
-    const ok =
-      typeof enc.data === 'string'
-        ? this.native.sendStr(kind, request, channel, enc.codec, enc.data)
-        : this.native.sendBytes(kind, request, channel, enc.codec, enc.data)
-    this.scheduleFlush()
-    return ok
-  }
-
-  sendSync(request, channel, enc) {
-    const reply =
-      typeof enc.data === 'string'
-        ? this.native.sendSyncStr(request, channel, enc.codec, enc.data)
-        : this.native.sendSyncBytes(request, channel, enc.codec, enc.data)
-    return reply === null ? null : { value: fromTagged(reply)[0] }
+    super((onDoorbell) => attachRenderer(hubId, onDoorbell, JSON.stringify(meta)), true)
   }
 }
 

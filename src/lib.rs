@@ -16,10 +16,14 @@
 //!   `NativeRenderer`); argument checks and `IpcError` -> JS error with `code`.
 #![deny(clippy::all)]
 
+#[cfg(unix)]
+pub mod connection;
 pub mod error;
 pub mod hub;
 pub mod queue;
 pub mod registry;
+#[cfg(unix)]
+pub mod transport;
 pub mod wire;
 
 #[cfg(feature = "napi")]

@@ -159,6 +159,16 @@ impl Inbox {
     Drained { frames, more }
   }
 
+  /// Moves every queued frame to `into` without copying them (a socket
+  /// writer hands them to the kernel as they are). Like a drain that empties
+  /// the inbox, it re-arms the doorbell.
+  pub fn take_all(&self, into: &mut VecDeque<Vec<u8>>) {
+    let mut st = self.lock();
+    st.bytes = 0;
+    into.extend(st.frames.drain(..));
+    st.rung = false;
+  }
+
   /// Takes the oldest frame alone if it is at least `min_len` bytes, so a
   /// large frame can be handed over without copying it into a batch.
   pub fn pop_large(&self, min_len: usize) -> Option<(Vec<u8>, bool)> {

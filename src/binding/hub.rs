@@ -20,6 +20,8 @@ pub struct NativeHub {
   scratch: Vec<u8>,
   /// Renderers sent to since the last `flush()` (JS thread only).
   owed: HashSet<u32>,
+  #[cfg(unix)]
+  listener: Option<crate::transport::server::Listener>,
 }
 
 impl NativeHub {
@@ -45,6 +47,8 @@ impl NativeHub {
       bell,
       scratch: Vec::new(),
       owed: HashSet::new(),
+      #[cfg(unix)]
+      listener: None,
     })
   }
 
@@ -149,10 +153,50 @@ impl NativeHub {
     crate::hub::forget_worker(nonce as u64);
   }
 
-  /// Closes the hub: renderers are told, blocked `sendSync`s wake.
+  /// Listens on a Unix socket at `path` for renderers presenting `token`;
+  /// `null`, or `[code, message]` if it cannot.
+  #[cfg(unix)]
   #[napi(catch_unwind)]
-  pub fn close(&self) {
+  pub fn listen(&mut self, path: String, token: String, max_frame: f64) -> Option<Vec<String>> {
+    if self.listener.is_some() {
+      return Some(vec!["IPC_LISTENING".into(), "already listening".into()]);
+    }
+    match super::socket::listen(self.hub.clone(), path, token, max_frame) {
+      Ok(l) => {
+        self.listener = Some(l);
+        None
+      }
+      Err(f) => Some(f),
+    }
+  }
+
+  /// Writes what is queued for socket renderers, blocking up to
+  /// `timeoutMs` (process exit).
+  #[napi(catch_unwind)]
+  pub fn flush_blocking(&self, timeout_ms: u32) {
+    #[cfg(unix)]
+    if let Some(l) = &self.listener {
+      l.flush_blocking(std::time::Duration::from_millis(timeout_ms as u64));
+    }
+    #[cfg(not(unix))]
+    let _ = timeout_ms;
+  }
+
+  /// Closes the hub: renderers are told, blocked `sendSync`s wake; a
+  /// listening socket stops and its connections close after the news.
+  #[napi(catch_unwind)]
+  pub fn close(&mut self) {
+    #[cfg(unix)]
+    let listener = self.listener.take();
+    #[cfg(unix)]
+    if let Some(l) = &listener {
+      l.stop();
+    }
     self.hub.close();
+    #[cfg(unix)]
+    if let Some(l) = listener {
+      l.finish();
+    }
     self.bell.keep_alive(false);
     self.bell.release();
   }

@@ -15,6 +15,8 @@ mod doorbell;
 mod hub;
 mod registry;
 mod renderer;
+#[cfg(unix)]
+mod socket;
 
 use napi::bindgen_prelude::*;
 
@@ -44,8 +46,21 @@ pub(crate) fn frame(
   channel: &str,
   payload: &Payload<'_>,
 ) -> Result<Vec<u8>> {
+  frame_within(kind, codec, renderer, request, channel, payload, u32::MAX as usize)
+}
+
+/// As [`frame`], refusing one over `limit` bytes (what the peer accepts).
+pub(crate) fn frame_within(
+  kind: u32,
+  codec: u32,
+  renderer: u32,
+  request: u32,
+  channel: &str,
+  payload: &Payload<'_>,
+  limit: usize,
+) -> Result<Vec<u8>> {
   let p = payload.as_bytes();
-  wire::check_len(channel.len(), p.len(), u32::MAX as usize)
+  wire::check_len(channel.len(), p.len(), limit)
     .map_err(|e| Error::new(Status::InvalidArg, e.to_string()))?;
   Ok(wire::encode(
     kind as u8,

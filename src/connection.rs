@@ -1,0 +1,482 @@
+//! A buffered stream of whole frames, and the write half every socket
+//! connection shares.
+//!
+//! [`FrameReader`] is pure (no IO): bytes go in as they are read, whole
+//! frames come out, and anything that can never become a valid frame is an
+//! error that ends the connection. [`Conn`] is one connected socket: its
+//! outbox is an [`Inbox`] like any renderer's, whose doorbell writes the
+//! frames straight to the socket from the thread that flushed them (no
+//! thread hop in the common case); only when the socket is full does a tokio
+//! task finish the write when it drains.
+
+use std::collections::VecDeque;
+use std::io::{self, IoSlice};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
+
+use tokio::net::UnixStream;
+use tokio::sync::Notify;
+
+use crate::error::{IpcError, Result};
+use crate::queue::{Doorbell, Inbox};
+use crate::wire::{self, FrameRef};
+
+/// Bytes asked of the socket per read when no larger frame is pending.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// Splits a byte stream into frames.
+pub struct FrameReader {
+  buf: Vec<u8>,
+  start: usize,
+  limit: usize,
+}
+
+impl FrameReader {
+  /// An empty reader refusing frames over `limit` bytes.
+  pub fn new(limit: usize) -> Self {
+    FrameReader {
+      buf: Vec::new(),
+      start: 0,
+      limit,
+    }
+  }
+
+  /// Changes the size limit (after a handshake read under a small one).
+  pub fn set_limit(&mut self, limit: usize) {
+    self.limit = limit;
+  }
+
+  /// Appends bytes read from the stream.
+  pub fn extend(&mut self, bytes: &[u8]) {
+    self.compact();
+    self.buf.extend_from_slice(bytes);
+  }
+
+  /// Bytes received but not yet taken as frames.
+  pub fn buffered(&self) -> &[u8] {
+    &self.buf[self.start..]
+  }
+
+  fn compact(&mut self) {
+    if self.start > 0 {
+      self.buf.drain(..self.start);
+      self.start = 0;
+    }
+  }
+
+  /// The buffer to read into next, with room for at least one chunk or the
+  /// rest of the frame whose header has arrived.
+  pub fn spare(&mut self) -> &mut Vec<u8> {
+    self.compact();
+    let have = self.buf.len();
+    let want = if have >= 4 {
+      let body = u32::from_le_bytes([self.buf[0], self.buf[1], self.buf[2], self.buf[3]]) as usize;
+      (4 + body).min(self.limit).saturating_sub(have)
+    } else {
+      0
+    };
+    self.buf.reserve(want.max(READ_CHUNK));
+    if self.buf.capacity() > 4 * READ_CHUNK && have == 0 && want == 0 {
+      // A large frame went through: do not keep its buffer for ever.
+      self.buf = Vec::with_capacity(READ_CHUNK);
+    }
+    &mut self.buf
+  }
+
+  /// The next whole frame and its raw bytes, `None` until more bytes come.
+  ///
+  /// # Errors
+  /// [`IpcError::BadFrame`] or [`IpcError::FrameTooLarge`] for bytes that
+  /// can never become a frame; the connection must then be closed.
+  pub fn next_frame(&mut self) -> Result<Option<(FrameRef<'_>, &[u8])>> {
+    let n = match wire::parse(&self.buf[self.start..], self.limit)? {
+      None => return Ok(None),
+      Some((_, n)) => n,
+    };
+    let at = self.start;
+    self.start += n;
+    let raw = &self.buf[at..at + n];
+    match wire::parse(raw, self.limit)? {
+      Some((f, _)) => Ok(Some((f, raw))),
+      None => Err(IpcError::BadFrame("frame changed while parsed")),
+    }
+  }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+  m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[derive(Default)]
+struct WriteState {
+  /// Frames taken from the outbox, not yet written; `off` bytes of the
+  /// first are.
+  pending: VecDeque<Vec<u8>>,
+  off: usize,
+  /// The writer task owns the next write (the socket was full).
+  busy: bool,
+  /// Shut the socket down once everything queued is written.
+  finishing: bool,
+  /// Writing failed or the socket was shut down: drop further frames.
+  broken: bool,
+}
+
+/// One connected socket: an outbox written to it, and the stream to read.
+pub struct Conn {
+  stream: UnixStream,
+  /// Frames to write. A hub's link to a socket renderer holds this.
+  pub out: Arc<Inbox>,
+  w: Mutex<WriteState>,
+  wake: Notify,
+  down: AtomicBool,
+}
+
+struct OutBell(Weak<Conn>);
+
+impl Doorbell for OutBell {
+  fn ring(&self) -> Result<()> {
+    match self.0.upgrade() {
+      Some(conn) => {
+        conn.pump_out();
+        Ok(())
+      }
+      None => Err(IpcError::Disconnected),
+    }
+  }
+}
+
+impl Conn {
+  /// Wraps a connected stream (inside the runtime) and starts its writer
+  /// task.
+  pub fn start(stream: UnixStream) -> Arc<Conn> {
+    let conn = Arc::new_cyclic(|weak: &Weak<Conn>| Conn {
+      stream,
+      out: Arc::new(Inbox::new(Box::new(OutBell(weak.clone())))),
+      w: Mutex::default(),
+      wake: Notify::new(),
+      down: AtomicBool::new(false),
+    });
+    crate::transport::runtime().spawn(writer(conn.clone()));
+    conn
+  }
+
+  /// The stream, for reading.
+  pub fn stream(&self) -> &UnixStream {
+    &self.stream
+  }
+
+  /// Whether the socket was shut down.
+  pub fn is_down(&self) -> bool {
+    self.down.load(Ordering::Acquire)
+  }
+
+  /// Writes what the outbox holds now, on this thread, as far as the socket
+  /// takes it without blocking; the writer task does the rest.
+  fn pump_out(&self) {
+    let mut w = lock(&self.w);
+    if w.busy || w.broken {
+      // The writer task takes the outbox's frames when the socket drains.
+      if w.broken {
+        self.out.take_all(&mut VecDeque::new());
+      }
+      return;
+    }
+    self.out.take_all(&mut w.pending);
+    match self.write_some(&mut w) {
+      Ok(true) => {
+        if w.finishing {
+          self.shutdown_locked(&mut w);
+        }
+      }
+      Ok(false) => {
+        w.busy = true;
+        self.wake.notify_one();
+      }
+      Err(_) => self.shutdown_locked(&mut w),
+    }
+  }
+
+  /// Writes pending frames until done (`true`) or the socket is full.
+  fn write_some(&self, w: &mut WriteState) -> io::Result<bool> {
+    while !w.pending.is_empty() {
+      let n = {
+        let mut slices: [IoSlice<'_>; 64] = [IoSlice::new(&[]); 64];
+        let mut k = 0;
+        for (i, f) in w.pending.iter().take(64).enumerate() {
+          slices[i] = IoSlice::new(if i == 0 { &f[w.off..] } else { f });
+          k += 1;
+        }
+        match self.stream.try_write_vectored(&slices[..k]) {
+          Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+          Ok(n) => n,
+          Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+          Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+          Err(e) => return Err(e),
+        }
+      };
+      let mut n = n;
+      while n > 0 {
+        let first = w.pending.front().map_or(0, Vec::len) - w.off;
+        if n >= first {
+          n -= first;
+          w.pending.pop_front();
+          w.off = 0;
+        } else {
+          w.off += n;
+          n = 0;
+        }
+      }
+    }
+    Ok(true)
+  }
+
+  fn shutdown_locked(&self, w: &mut WriteState) {
+    w.broken = true;
+    w.pending.clear();
+    w.off = 0;
+    if !self.down.swap(true, Ordering::AcqRel) {
+      shutdown_fd(&self.stream);
+    }
+    self.wake.notify_one();
+  }
+
+  /// Shuts the socket down now: reads end (EOF), queued frames are dropped.
+  pub fn shutdown(&self) {
+    self.out.close();
+    let mut w = lock(&self.w);
+    self.shutdown_locked(&mut w);
+  }
+
+  /// Shuts the socket down once every queued frame is written.
+  pub fn finish(&self) {
+    self.out.close();
+    {
+      let mut w = lock(&self.w);
+      w.finishing = true;
+    }
+    self.pump_out();
+  }
+
+  /// Writes everything queued before returning, blocking this thread for up
+  /// to `timeout` (used at process exit, when no task will run again).
+  ///
+  /// # Returns
+  /// Whether everything was written.
+  pub fn flush_blocking(&self, timeout: Duration) -> bool {
+    let until = Instant::now() + timeout;
+    loop {
+      {
+        let mut w = lock(&self.w);
+        if w.broken {
+          return false;
+        }
+        self.out.take_all(&mut w.pending);
+        match self.write_some(&mut w) {
+          Ok(true) => {
+            if w.finishing {
+              self.shutdown_locked(&mut w);
+            }
+            return true;
+          }
+          Ok(false) => {}
+          Err(_) => {
+            self.shutdown_locked(&mut w);
+            return false;
+          }
+        }
+      }
+      let left = until.saturating_duration_since(Instant::now());
+      if left.is_zero() {
+        return false;
+      }
+      wait_writable(&self.stream, left);
+    }
+  }
+}
+
+async fn writer(conn: Arc<Conn>) {
+  loop {
+    conn.wake.notified().await;
+    loop {
+      if lock(&conn.w).broken {
+        return;
+      }
+      if conn.stream.writable().await.is_err() {
+        let mut w = lock(&conn.w);
+        conn.shutdown_locked(&mut w);
+        return;
+      }
+      let mut w = lock(&conn.w);
+      if w.broken {
+        return;
+      }
+      conn.out.take_all(&mut w.pending);
+      match conn.write_some(&mut w) {
+        Ok(true) => {
+          w.busy = false;
+          if w.finishing {
+            conn.shutdown_locked(&mut w);
+            return;
+          }
+          break;
+        }
+        Ok(false) => {}
+        Err(_) => {
+          conn.shutdown_locked(&mut w);
+          return;
+        }
+      }
+    }
+  }
+}
+
+#[cfg(unix)]
+fn shutdown_fd(stream: &UnixStream) {
+  use std::os::fd::AsRawFd;
+  // SAFETY: a valid open fd owned by `stream`; shutdown does not close it.
+  unsafe {
+    libc::shutdown(stream.as_raw_fd(), libc::SHUT_RDWR);
+  }
+}
+
+#[cfg(unix)]
+fn wait_writable(stream: &UnixStream, timeout: Duration) {
+  use std::os::fd::AsRawFd;
+  let mut pfd = libc::pollfd {
+    fd: stream.as_raw_fd(),
+    events: libc::POLLOUT,
+    revents: 0,
+  };
+  let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
+  // SAFETY: one valid pollfd.
+  unsafe {
+    libc::poll(&mut pfd, 1, ms.max(1));
+  }
+}
+
+/// How a read loop ended.
+#[derive(Debug)]
+pub enum ReadEnd {
+  /// The peer closed the connection (or it was shut down here).
+  Eof,
+  /// A read failed.
+  Io(io::Error),
+  /// The peer sent bytes that are not a valid frame, or a frame refused by
+  /// the callback.
+  Bad(IpcError),
+  /// The callback asked to stop (the peer said goodbye).
+  Stop,
+}
+
+/// What a frame callback tells [`read_frames`].
+pub enum Next {
+  /// Go on reading.
+  Go,
+  /// Stop reading: the conversation is over.
+  Stop,
+}
+
+/// Reads frames from `conn` until EOF, an error or the callback says stop.
+/// `on_frame` gets each whole frame; `on_batch` runs after the frames of one
+/// read (to ring a doorbell once per read, not per frame).
+pub async fn read_frames(
+  conn: &Conn,
+  reader: &mut FrameReader,
+  mut on_frame: impl FnMut(FrameRef<'_>, &[u8]) -> Result<Next>,
+  mut on_batch: impl FnMut(),
+) -> ReadEnd {
+  loop {
+    loop {
+      match reader.next_frame() {
+        Ok(Some((f, raw))) => match on_frame(f, raw) {
+          Ok(Next::Go) => {}
+          Ok(Next::Stop) => {
+            on_batch();
+            return ReadEnd::Stop;
+          }
+          Err(e) => {
+            on_batch();
+            return ReadEnd::Bad(e);
+          }
+        },
+        Ok(None) => break,
+        Err(e) => {
+          on_batch();
+          return ReadEnd::Bad(e);
+        }
+      }
+    }
+    on_batch();
+    if conn.is_down() {
+      return ReadEnd::Eof;
+    }
+    loop {
+      if let Err(e) = conn.stream.readable().await {
+        return ReadEnd::Io(e);
+      }
+      match conn.stream.try_read_buf(reader.spare()) {
+        Ok(0) => return ReadEnd::Eof,
+        Ok(_) => break,
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+        Err(e) => return ReadEnd::Io(e),
+      }
+    }
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use crate::wire::kind;
+
+  #[test]
+  fn frames_come_out_whole_however_the_bytes_are_cut() {
+    let mut bytes = Vec::new();
+    for i in 0..50u32 {
+      wire::encode_into(&mut bytes, kind::SEND, 1, 3, i, b"ch", &vec![i as u8; i as usize * 7]);
+    }
+    for cut in [1usize, 3, 7, 20, 64, 1000] {
+      let mut r = FrameReader::new(1 << 20);
+      let mut got = Vec::new();
+      for chunk in bytes.chunks(cut) {
+        r.extend(chunk);
+        while let Some((f, raw)) = r.next_frame().unwrap() {
+          assert_eq!(raw.len(), wire::HEADER_LEN + 2 + f.payload.len());
+          got.push((f.request, f.payload.len()));
+        }
+      }
+      let want: Vec<_> = (0..50u32).map(|i| (i, i as usize * 7)).collect();
+      assert_eq!(got, want, "cut {cut}");
+      assert!(r.buffered().is_empty());
+    }
+  }
+
+  #[test]
+  fn a_huge_length_prefix_fails_before_its_body_arrives() {
+    let mut r = FrameReader::new(1024);
+    r.extend(&u32::MAX.to_le_bytes());
+    assert!(matches!(r.next_frame(), Err(IpcError::FrameTooLarge { .. })));
+    let mut r = FrameReader::new(1024);
+    r.extend(&[5, 0, 0, 0]);
+    assert!(matches!(r.next_frame(), Err(IpcError::BadFrame(_))));
+  }
+
+  #[test]
+  fn random_bytes_never_panic() {
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..2000 {
+      let mut r = FrameReader::new(4096);
+      let mut chunk = Vec::new();
+      for _ in 0..(seed % 300) {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        chunk.push(seed as u8);
+      }
+      r.extend(&chunk);
+      while let Ok(Some(_)) = r.next_frame() {}
+    }
+  }
+}

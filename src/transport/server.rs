@@ -1,0 +1,290 @@
+//! A hub's listening socket: accepts connections, checks each one's token,
+//! attaches it to the hub as a renderer and reads its frames into the hub's
+//! inbox. A connection that misbehaves (bad handshake, malformed, oversized
+//! or unexpected frame) is closed alone, with a line on stderr; the hub and
+//! every other connection go on.
+
+use std::collections::HashMap;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde_json::{json, Value};
+use tokio::net::UnixStream;
+use tokio::task::JoinHandle;
+
+use super::{constant_time_eq, runtime, HANDSHAKE_LIMIT, HANDSHAKE_TIMEOUT, PROTOCOL};
+use crate::connection::{read_frames, Conn, FrameReader, Next, ReadEnd};
+use crate::error::IpcError;
+use crate::hub::Hub;
+use crate::wire::{self, kind};
+
+/// Payload codecs a peer may use (JSON, none, V8); the in-process codec
+/// never crosses a socket.
+const MAX_CODEC: u8 = 2;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+  m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// How a hub listens.
+pub struct Options {
+  /// The socket's path (created; must not exist).
+  pub path: PathBuf,
+  /// The secret every connection must present.
+  pub token: String,
+  /// The largest frame accepted after the handshake.
+  pub max_frame: usize,
+}
+
+struct Shared {
+  hub: Arc<Hub>,
+  token: String,
+  max_frame: usize,
+  conns: Mutex<HashMap<u32, Arc<Conn>>>,
+  closed: AtomicBool,
+}
+
+/// A listening socket of one hub.
+pub struct Listener {
+  shared: Arc<Shared>,
+  path: PathBuf,
+  accept: JoinHandle<()>,
+}
+
+fn log(msg: std::fmt::Arguments<'_>) {
+  eprintln!("ipc-main: {msg}");
+}
+
+/// Binds `opts.path` (mode 0600) and starts accepting renderers for `hub`.
+///
+/// # Errors
+/// The bind error (`EADDRINUSE`, `EACCES`, a path too long, ...).
+pub fn listen(hub: Arc<Hub>, opts: Options) -> io::Result<Listener> {
+  let _rt = runtime().enter();
+  let std_listener = std::os::unix::net::UnixListener::bind(&opts.path)?;
+  {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&opts.path, std::fs::Permissions::from_mode(0o600))?;
+  }
+  std_listener.set_nonblocking(true)?;
+  let listener = tokio::net::UnixListener::from_std(std_listener)?;
+  let shared = Arc::new(Shared {
+    hub,
+    token: opts.token,
+    max_frame: opts.max_frame,
+    conns: Mutex::default(),
+    closed: AtomicBool::new(false),
+  });
+  let s = shared.clone();
+  let accept = runtime().spawn(async move {
+    loop {
+      match listener.accept().await {
+        Ok((stream, _)) => {
+          runtime().spawn(serve(stream, s.clone()));
+        }
+        Err(e) => {
+          // Out of fds and the like: wait a little rather than spin.
+          log(format_args!("accepting a connection failed: {e}"));
+          tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+      }
+    }
+  });
+  Ok(Listener {
+    shared,
+    path: opts.path,
+    accept,
+  })
+}
+
+impl Listener {
+  /// The socket's path.
+  pub fn path(&self) -> &Path {
+    &self.path
+  }
+
+  /// Connections currently attached.
+  pub fn connections(&self) -> usize {
+    lock(&self.shared.conns).len()
+  }
+
+  /// Stops accepting and removes the socket file. Connections stay up until
+  /// [`finish`](Self::finish).
+  pub fn stop(&self) {
+    if self.shared.closed.swap(true, Ordering::AcqRel) {
+      return;
+    }
+    self.accept.abort();
+    let _ = std::fs::remove_file(&self.path);
+  }
+
+  /// Closes every connection once what is queued for it (the hub's `CLOSED`
+  /// frame, after `Hub::close`) is written.
+  pub fn finish(&self) {
+    self.stop();
+    let conns: Vec<_> = lock(&self.shared.conns).drain().map(|(_, c)| c).collect();
+    for c in conns {
+      c.finish();
+    }
+  }
+
+  /// Writes what is queued for every connection, blocking up to `timeout`
+  /// in all (process exit).
+  pub fn flush_blocking(&self, timeout: std::time::Duration) {
+    let until = std::time::Instant::now() + timeout;
+    let conns: Vec<_> = lock(&self.shared.conns).values().cloned().collect();
+    for c in conns {
+      c.flush_blocking(until.saturating_duration_since(std::time::Instant::now()));
+    }
+  }
+}
+
+impl Drop for Listener {
+  fn drop(&mut self) {
+    self.finish();
+  }
+}
+
+/// What a client says in its first frame.
+struct Hello {
+  pid: Option<u64>,
+  url: String,
+  nonce: Value,
+}
+
+fn check_hello(kind: u8, codec: u8, payload: &[u8], token: &str) -> Result<Hello, (bool, String)> {
+  if kind != kind::CONNECT || codec != 1 {
+    return Err((false, "the first frame is not a handshake".into()));
+  }
+  let v: Value = serde_json::from_slice(payload).map_err(|_| (false, "the handshake is not JSON".to_owned()))?;
+  if v.get("v").and_then(Value::as_u64) != Some(PROTOCOL) {
+    return Err((false, format!("unsupported protocol version (this main speaks {PROTOCOL})")));
+  }
+  let given = v.get("token").and_then(Value::as_str).unwrap_or("");
+  if !constant_time_eq(given.as_bytes(), token.as_bytes()) {
+    return Err((true, "wrong or missing token".into()));
+  }
+  Ok(Hello {
+    pid: v.get("pid").and_then(Value::as_u64),
+    url: v.get("url").and_then(Value::as_str).unwrap_or("").to_owned(),
+    nonce: match v.get("nonce") {
+      Some(n @ Value::String(_)) => n.clone(),
+      _ => Value::Null,
+    },
+  })
+}
+
+fn refuse(conn: &Conn, who: &str, auth: bool, why: &str) {
+  log(format_args!("refused a connection{who}: {why}"));
+  let code = if auth { "IPC_AUTH_FAILED" } else { "IPC_PROTOCOL" };
+  let body = json!({ "error": code, "message": why }).to_string();
+  let _ = conn
+    .out
+    .push(wire::encode(kind::CLOSED, 1, 0, 0, b"", body.as_bytes()));
+  conn.finish();
+}
+
+async fn serve(stream: UnixStream, shared: Arc<Shared>) {
+  let peer_pid = stream.peer_cred().ok().and_then(|c| c.pid()).map(|p| p as u64);
+  let who = peer_pid.map_or(String::new(), |p| format!(" from pid {p}"));
+  let conn = Conn::start(stream);
+  let mut reader = FrameReader::new(HANDSHAKE_LIMIT);
+
+  // The handshake: one frame, within the time limit, under a small size
+  // limit, before anything else is looked at.
+  let mut first: Option<(u8, u8, Vec<u8>)> = None;
+  let read = tokio::time::timeout(
+    HANDSHAKE_TIMEOUT,
+    read_frames(
+      &conn,
+      &mut reader,
+      |f, _| {
+        first = Some((f.kind, f.codec, f.payload.to_vec()));
+        Ok(Next::Stop)
+      },
+      || {},
+    ),
+  )
+  .await;
+  let (k, codec, payload) = match (read, first) {
+    (_, Some(f)) => f,
+    (Err(_), None) => return refuse(&conn, &who, false, "no handshake in time"),
+    (Ok(ReadEnd::Bad(e)), None) => return refuse(&conn, &who, false, &format!("bad handshake: {e}")),
+    (Ok(_), None) => return conn.shutdown(),
+  };
+  let hello = match check_hello(k, codec, &payload, &shared.token) {
+    Ok(h) => h,
+    Err((auth, why)) => return refuse(&conn, &who, auth, &why),
+  };
+  if shared.closed.load(Ordering::Acquire) {
+    return conn.shutdown();
+  }
+  let hub = &shared.hub;
+  let id = match hub.attach(conn.out.clone()) {
+    Ok(id) => id,
+    Err(_) => return conn.shutdown(),
+  };
+  lock(&shared.conns).insert(id, conn.clone());
+  let reply = json!({ "v": PROTOCOL, "id": id, "pid": std::process::id(), "maxFrame": shared.max_frame });
+  let _ = conn
+    .out
+    .push(wire::encode(kind::CONNECT, 1, id, 0, b"", reply.to_string().as_bytes()));
+  let meta = json!({
+    "kind": "process",
+    "pid": peer_pid.or(hello.pid).unwrap_or(0),
+    "url": hello.url,
+    "nonce": hello.nonce,
+  });
+  if hub
+    .push(wire::encode(kind::CONNECT, 1, id, 0, b"", meta.to_string().as_bytes()))
+    .is_err()
+  {
+    hub.detach(id);
+    lock(&shared.conns).remove(&id);
+    return conn.shutdown();
+  }
+
+  reader.set_limit(shared.max_frame);
+  let mut explicit = false;
+  let end = read_frames(
+    &conn,
+    &mut reader,
+    |f, raw| {
+      match f.kind {
+        kind::SEND | kind::SEND_SYNC | kind::INVOKE | kind::CANCEL | kind::INVOKE_REPLY_OK | kind::INVOKE_REPLY_ERR => {}
+        kind::DISCONNECT => {
+          explicit = true;
+          return Ok(Next::Stop);
+        }
+        _ => return Err(IpcError::BadFrame("a frame of a kind a renderer may not send")),
+      }
+      if f.codec > MAX_CODEC {
+        return Err(IpcError::BadFrame("unknown payload codec"));
+      }
+      let mut v = raw.to_vec();
+      // The connection says who sent it, not the frame.
+      wire::set_renderer(&mut v, id);
+      hub.push_quiet(v)?;
+      Ok(Next::Go)
+    },
+    || {
+      let _ = hub.inbox.flush();
+    },
+  )
+  .await;
+  match &end {
+    ReadEnd::Bad(e) => log(format_args!("closed the connection of renderer #{id}{who}: {e}")),
+    ReadEnd::Io(e) if e.kind() != io::ErrorKind::ConnectionReset => {
+      log(format_args!("lost the connection of renderer #{id}{who}: {e}"))
+    }
+    _ => {}
+  }
+  lock(&shared.conns).remove(&id);
+  hub.detach(id);
+  // Always told (even if main detached it first), after everything the
+  // renderer sent: main waits for it to know nothing more will come.
+  let _ = hub.push(wire::encode(kind::DISCONNECT, 0, id, explicit as u32, b"", b""));
+  conn.shutdown();
+}
