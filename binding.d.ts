@@ -178,4 +178,4 @@ export declare function socketConnect(path: string, token: string, meta: string,
  * Connects and authenticates, blocking this thread: a handle for
  * `openSocketRenderer`, or `[code, message]`.
  */
-export declare function socketConnectSync(path: string, token: string, meta: string, timeoutMs: number): number | Failure
+export declare function socketConnectSync(path: string, token: string, meta: string, timeoutMs: number): number | Array<string>

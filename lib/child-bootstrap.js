@@ -8,7 +8,19 @@ const nonce = process.env.IPC_MAIN_NONCE
 // One-time: a grandchild inheriting this environment must not claim it.
 delete process.env.IPC_MAIN_NONCE
 const address = process.env.IPC_MAIN_ADDRESS
-if (nonce && address) {
+/** Whether the entry script exists: if not, the child dies unconnected and fork() rejects. */
+function entryExists() {
+  const entry = process.argv[1]
+  if (!entry) return false
+  try {
+    require.resolve(require('node:path').resolve(entry))
+    return true
+  } catch {
+    return false
+  }
+}
+
+if (nonce && address && entryExists()) {
   const { connectSocketSync } = require('./socket')
   globalThis[Symbol.for('ipc-main.defaultRenderer')] = connectSocketSync(address, {
     token: process.env.IPC_MAIN_TOKEN,

@@ -24,6 +24,9 @@ use crate::wire::{self, FrameRef};
 
 /// Bytes asked of the socket per read when no larger frame is pending.
 const READ_CHUNK: usize = 64 * 1024;
+/// A frame at least this large is read into a buffer of its own exact size,
+/// which then becomes the frame without a copy.
+const OWN_BUFFER: usize = 32 * 1024;
 
 /// Splits a byte stream into frames.
 pub struct FrameReader {
@@ -65,23 +68,58 @@ impl FrameReader {
     }
   }
 
-  /// The buffer to read into next, with room for at least one chunk or the
-  /// rest of the frame whose header has arrived.
+  /// The size of the partly received frame at the front, once its length
+  /// prefix is in.
+  fn pending_len(&self) -> Option<usize> {
+    let b = &self.buf[self.start..];
+    (b.len() >= 4).then(|| 4 + u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+  }
+
+  /// The buffer to read into next (reads append to it), with room for at
+  /// least one chunk or the rest of the frame whose header has arrived. A
+  /// large frame gets a buffer of exactly its size, so a read fills it to
+  /// the frame's end and [`next_owned`](Self::next_owned) hands it over.
   pub fn spare(&mut self) -> &mut Vec<u8> {
+    if let Some(total) = self.pending_len() {
+      if total >= OWN_BUFFER && total <= self.limit && (self.start > 0 || self.buf.capacity() != total) {
+        let mut own = Vec::with_capacity(total);
+        own.extend_from_slice(&self.buf[self.start..]);
+        self.buf = own;
+        self.start = 0;
+        return &mut self.buf;
+      }
+      if total >= OWN_BUFFER {
+        return &mut self.buf;
+      }
+    }
     self.compact();
     let have = self.buf.len();
-    let want = if have >= 4 {
-      let body = u32::from_le_bytes([self.buf[0], self.buf[1], self.buf[2], self.buf[3]]) as usize;
-      (4 + body).min(self.limit).saturating_sub(have)
-    } else {
-      0
-    };
+    let want = self.pending_len().map_or(0, |t| t.min(self.limit).saturating_sub(have));
     self.buf.reserve(want.max(READ_CHUNK));
     if self.buf.capacity() > 4 * READ_CHUNK && have == 0 && want == 0 {
       // A large frame went through: do not keep its buffer for ever.
       self.buf = Vec::with_capacity(READ_CHUNK);
     }
     &mut self.buf
+  }
+
+  /// The next whole frame, owned: the reader's own buffer when the frame
+  /// fills it exactly (a large frame read by [`spare`](Self::spare)), else a
+  /// copy. `None` until more bytes come.
+  ///
+  /// # Errors
+  /// As [`next_frame`](Self::next_frame).
+  pub fn next_owned(&mut self) -> Result<Option<Vec<u8>>> {
+    let n = match wire::parse(&self.buf[self.start..], self.limit)? {
+      None => return Ok(None),
+      Some((_, n)) => n,
+    };
+    if self.start == 0 && n == self.buf.len() && n >= OWN_BUFFER {
+      return Ok(Some(std::mem::take(&mut self.buf)));
+    }
+    let at = self.start;
+    self.start += n;
+    Ok(Some(self.buf[at..at + n].to_vec()))
   }
 
   /// The next whole frame and its raw bytes, `None` until more bytes come.
@@ -378,18 +416,19 @@ pub enum Next {
 }
 
 /// Reads frames from `conn` until EOF, an error or the callback says stop.
-/// `on_frame` gets each whole frame; `on_batch` runs after the frames of one
-/// read (to ring a doorbell once per read, not per frame).
+/// `on_frame` gets each whole frame's bytes, owned (parse them with
+/// [`view`]); `on_batch` runs after the frames of one read (to ring a
+/// doorbell once per read, not per frame).
 pub async fn read_frames(
   conn: &Conn,
   reader: &mut FrameReader,
-  mut on_frame: impl FnMut(FrameRef<'_>, &[u8]) -> Result<Next>,
+  mut on_frame: impl FnMut(Vec<u8>) -> Result<Next>,
   mut on_batch: impl FnMut(),
 ) -> ReadEnd {
   loop {
     loop {
-      match reader.next_frame() {
-        Ok(Some((f, raw))) => match on_frame(f, raw) {
+      match reader.next_owned() {
+        Ok(Some(raw)) => match on_frame(raw) {
           Ok(Next::Go) => {}
           Ok(Next::Stop) => {
             on_batch();
@@ -423,6 +462,17 @@ pub async fn read_frames(
         Err(e) => return ReadEnd::Io(e),
       }
     }
+  }
+}
+
+/// The parsed view of one whole frame from [`read_frames`].
+///
+/// # Errors
+/// Never for bytes `read_frames` handed over (they were parsed once).
+pub fn view(raw: &[u8]) -> Result<FrameRef<'_>> {
+  match wire::parse(raw, usize::MAX)? {
+    Some((f, _)) => Ok(f),
+    None => Err(IpcError::BadFrame("truncated frame")),
   }
 }
 

@@ -75,7 +75,7 @@ pub(crate) fn frame_within(
 /// Frames at least this large are handed to JS alone, as an external buffer
 /// (no copy into a batch). One per drain call, so the loop turns between
 /// them and Node frees them (its finalizers wait for a loop turn).
-const LARGE_FRAME: usize = 256 * 1024;
+const LARGE_FRAME: usize = 64 * 1024;
 
 /// Drains `inbox` for JS: one large frame alone, or a copied batch; `null`
 /// when empty. `release` is called when the inbox drained empty.

@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use super::{runtime, ConnectError, HANDSHAKE_LIMIT, PROTOCOL};
-use crate::connection::{read_frames, Conn, FrameReader, Next, ReadEnd};
+use crate::connection::{read_frames, view, Conn, FrameReader, Next, ReadEnd};
 use crate::error::{IpcError, Result};
 use crate::hub::SyncSlot;
 use crate::queue::Inbox;
@@ -204,7 +204,8 @@ async fn read_loop(client: Arc<Client>, mut reader: FrameReader, inbox: Arc<Inbo
   let end = read_frames(
     &client.conn,
     &mut reader,
-    |f, raw| {
+    |raw| {
+      let f = view(&raw)?;
       if f.codec > 2 {
         return Err(IpcError::BadFrame("unknown payload codec"));
       }
@@ -221,12 +222,12 @@ async fn read_loop(client: Arc<Client>, mut reader: FrameReader, inbox: Arc<Inbo
         }
         kind::MESSAGE | kind::RESULT_OK | kind::RESULT_ERR | kind::INVOKE_RENDERER => {
           // A closed inbox: this renderer was closed here; drop the rest.
-          let _ = inbox.push_quiet(raw.to_vec());
+          let _ = inbox.push_quiet(raw);
           Ok(Next::Go)
         }
         kind::CLOSED => {
           told = true;
-          let _ = inbox.push_quiet(raw.to_vec());
+          let _ = inbox.push_quiet(raw);
           Ok(Next::Stop)
         }
         _ => Err(IpcError::BadFrame("a frame of a kind main may not send")),

@@ -15,7 +15,7 @@ use tokio::net::UnixStream;
 use tokio::task::JoinHandle;
 
 use super::{constant_time_eq, runtime, HANDSHAKE_LIMIT, HANDSHAKE_TIMEOUT, PROTOCOL};
-use crate::connection::{read_frames, Conn, FrameReader, Next, ReadEnd};
+use crate::connection::{read_frames, view, Conn, FrameReader, Next, ReadEnd};
 use crate::error::IpcError;
 use crate::hub::Hub;
 use crate::wire::{self, kind};
@@ -200,7 +200,8 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
     read_frames(
       &conn,
       &mut reader,
-      |f, _| {
+      |raw| {
+        let f = view(&raw)?;
         first = Some((f.kind, f.codec, f.payload.to_vec()));
         Ok(Next::Stop)
       },
@@ -251,7 +252,8 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
   let end = read_frames(
     &conn,
     &mut reader,
-    |f, raw| {
+    |mut raw| {
+      let f = view(&raw)?;
       match f.kind {
         kind::SEND | kind::SEND_SYNC | kind::INVOKE | kind::CANCEL | kind::INVOKE_REPLY_OK | kind::INVOKE_REPLY_ERR => {}
         kind::DISCONNECT => {
@@ -263,10 +265,9 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
       if f.codec > MAX_CODEC {
         return Err(IpcError::BadFrame("unknown payload codec"));
       }
-      let mut v = raw.to_vec();
       // The connection says who sent it, not the frame.
-      wire::set_renderer(&mut v, id);
-      hub.push_quiet(v)?;
+      wire::set_renderer(&mut raw, id);
+      hub.push_quiet(raw)?;
       Ok(Next::Go)
     },
     || {
