@@ -143,16 +143,23 @@ function encodeValue(value) {
  * @returns {unknown[]}
  */
 function decode(codec, buf, start, end) {
+  let args
   switch (codec) {
     case CODEC_NONE:
       return []
     case CODEC_JSON:
-      return JSON.parse(buf.utf8Slice(start, end))
+      args = JSON.parse(buf.utf8Slice(start, end))
+      break
     case CODEC_V8:
-      return v8.deserialize(buf.subarray(start, end))
+      args = v8.deserialize(buf.subarray(start, end))
+      break
     default:
       throw new Error(`ipc-main: unknown payload codec ${codec}`)
   }
+  // Every payload is an argument list; bytes from another process that
+  // decode to anything else are refused here, not spread into a listener.
+  if (!Array.isArray(args)) throw new Error('ipc-main: the payload is not an argument list')
+  return args
 }
 
 /**

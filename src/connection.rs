@@ -398,6 +398,8 @@ fn wait_writable(stream: &UnixStream, timeout: Duration) {
 pub enum ReadEnd {
   /// The peer closed the connection (or it was shut down here).
   Eof,
+  /// The peer closed the connection in the middle of a frame.
+  Truncated,
   /// A read failed.
   Io(io::Error),
   /// The peer sent bytes that are not a valid frame, or a frame refused by
@@ -455,6 +457,7 @@ pub async fn read_frames(
         return ReadEnd::Io(e);
       }
       match conn.stream.try_read_buf(reader.spare()) {
+        Ok(0) if !reader.buffered().is_empty() && !conn.is_down() => return ReadEnd::Truncated,
         Ok(0) => return ReadEnd::Eof,
         Ok(_) => break,
         Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,

@@ -213,7 +213,14 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
     (_, Some(f)) => f,
     (Err(_), None) => return refuse(&conn, &who, false, "no handshake in time"),
     (Ok(ReadEnd::Bad(e)), None) => return refuse(&conn, &who, false, &format!("bad handshake: {e}")),
-    (Ok(_), None) => return conn.shutdown(),
+    (Ok(ReadEnd::Truncated), None) => {
+      log(format_args!("refused a connection{who}: it ended in the middle of its handshake"));
+      return conn.shutdown();
+    }
+    (Ok(_), None) => {
+      log(format_args!("refused a connection{who}: it closed before its handshake"));
+      return conn.shutdown();
+    }
   };
   let hello = match check_hello(k, codec, &payload, &shared.token) {
     Ok(h) => h,
@@ -277,6 +284,9 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
   .await;
   match &end {
     ReadEnd::Bad(e) => log(format_args!("closed the connection of renderer #{id}{who}: {e}")),
+    ReadEnd::Truncated => log(format_args!(
+      "the connection of renderer #{id}{who} ended in the middle of a frame"
+    )),
     ReadEnd::Io(e) if e.kind() != io::ErrorKind::ConnectionReset => {
       log(format_args!("lost the connection of renderer #{id}{who}: {e}"))
     }
