@@ -72,6 +72,41 @@ pub(crate) fn frame_within(
   ))
 }
 
+/// Counts what a renderer queued quietly since its last flush, so a long
+/// synchronous burst of sends is handed over in pieces while it is still
+/// being produced (the receiver works in parallel) instead of all at once
+/// when the burst ends.
+#[derive(Default)]
+pub(crate) struct Burst {
+  frames: std::cell::Cell<u32>,
+  bytes: std::cell::Cell<usize>,
+}
+
+impl Burst {
+  /// Frames, or bytes, after which a burst is flushed early.
+  const FRAMES: u32 = 256;
+  const BYTES: usize = 256 * 1024;
+
+  /// Records one queued frame of `len` bytes; `true` when it is time to flush.
+  pub(crate) fn add(&self, len: usize) -> bool {
+    let frames = self.frames.get() + 1;
+    let bytes = self.bytes.get() + len;
+    if frames >= Self::FRAMES || bytes >= Self::BYTES {
+      self.reset();
+      return true;
+    }
+    self.frames.set(frames);
+    self.bytes.set(bytes);
+    false
+  }
+
+  /// A flush happened.
+  pub(crate) fn reset(&self) {
+    self.frames.set(0);
+    self.bytes.set(0);
+  }
+}
+
 /// Frames at least this large are handed to JS alone, as an external buffer
 /// (no copy into a batch). One per drain call, so the loop turns between
 /// them and Node frees them (its finalizers wait for a loop turn).

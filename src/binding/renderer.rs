@@ -26,6 +26,7 @@ pub struct NativeRenderer {
   inbox: Arc<Inbox>,
   bell: Arc<TsfnBell>,
   scratch: Vec<u8>,
+  burst: super::Burst,
   closed: bool,
 }
 
@@ -35,8 +36,14 @@ impl NativeRenderer {
       return Ok(false);
     }
     let f = frame(kind, codec, self.id, request, channel, p)?;
-    // Rung by `flush()`, which JS schedules once per synchronous stretch.
-    Ok(self.hub.push_quiet(f).is_ok())
+    let len = f.len();
+    // Rung by `flush()`, which JS schedules once per synchronous stretch,
+    // or now if this stretch is long.
+    let ok = self.hub.push_quiet(f).is_ok();
+    if ok && self.burst.add(len) {
+      let _ = self.hub.inbox.flush();
+    }
+    Ok(ok)
   }
 
   fn send_sync<'env>(
@@ -153,6 +160,7 @@ impl NativeRenderer {
   /// Rings the hub's doorbell for frames sent since the last flush.
   #[napi(catch_unwind)]
   pub fn flush(&self) {
+    self.burst.reset();
     let _ = self.hub.inbox.flush();
   }
 
@@ -218,6 +226,7 @@ pub fn attach_renderer(
     inbox,
     bell,
     scratch: Vec::new(),
+    burst: Default::default(),
     closed: false,
   }))
 }

@@ -103,6 +103,7 @@ pub fn open_socket_renderer(
     inbox,
     bell,
     scratch: Vec::new(),
+    burst: Default::default(),
     closed: false,
   }))
 }
@@ -117,6 +118,7 @@ pub struct NativeSocketRenderer {
   inbox: Arc<Inbox>,
   bell: Arc<TsfnBell>,
   scratch: Vec<u8>,
+  burst: super::Burst,
   closed: bool,
 }
 
@@ -126,7 +128,12 @@ impl NativeSocketRenderer {
       return Ok(false);
     }
     let f = frame_within(kind, codec, self.id, request, channel, p, self.max_frame)?;
-    Ok(self.client.push_quiet(f).is_ok())
+    let len = f.len();
+    let ok = self.client.push_quiet(f).is_ok();
+    if ok && self.burst.add(len) {
+      self.client.flush();
+    }
+    Ok(ok)
   }
 
   fn send_sync<'env>(
@@ -224,6 +231,7 @@ impl NativeSocketRenderer {
   /// Writes the frames sent since the last flush.
   #[napi(catch_unwind)]
   pub fn flush(&self) {
+    self.burst.reset();
     self.client.flush();
   }
 
