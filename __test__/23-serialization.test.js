@@ -202,6 +202,36 @@ everyPath(
 )
 
 everyPath(
+  'a lone Buffer (sent as raw bytes): a slice of a pooled buffer keeps only its bytes',
+  () => [Buffer.from('a lone buffer')],
+  ([got], [sent]) => {
+    assert.ok(got instanceof Uint8Array, 'arrives as a Buffer / Uint8Array')
+    assert.notEqual(got, sent)
+    assert.equal(got.length, sent.length)
+    assertBytes(got, Buffer.from('a lone buffer'))
+  },
+)
+
+everyPath(
+  'a lone large Buffer (past the 64 KiB view threshold)',
+  () => [Buffer.alloc(200 * 1024, 0x5a)],
+  ([got], [sent]) => {
+    assert.ok(got instanceof Uint8Array)
+    assert.notEqual(got.buffer, sent.buffer, 'never the sender\'s memory')
+    assertBytes(got, Buffer.alloc(200 * 1024, 0x5a))
+  },
+)
+
+everyPath(
+  'an empty lone Buffer',
+  () => [Buffer.alloc(0)],
+  ([got]) => {
+    assert.ok(got instanceof Uint8Array)
+    assert.equal(got.length, 0)
+  },
+)
+
+everyPath(
   'undefined, null, NaN, -0 and infinities',
   () => [undefined, null, NaN, -0, Infinity, -Infinity, { u: undefined, z: -0 }],
   (got) => {

@@ -22,6 +22,11 @@ const CODEC_V8 = 2
 // structuredClone of the arguments kept in JS, in a FIFO that mirrors the
 // hub's queue (the frame carries order and routing, no bytes).
 const CODEC_LOCAL = 3
+/** One Buffer argument, as its raw bytes: no serializer on either side. */
+const CODEC_BYTES = 4
+/** A BYTES payload this large arrives alone in an external buffer (see
+ * LARGE_FRAME in src/binding/mod.rs) and is handed over as a view of it. */
+const VIEW_AT = 64 * 1024
 
 const ObjectProto = Object.prototype
 const ArrayProto = Array.prototype
@@ -97,6 +102,9 @@ function toJson(v, seen, depth) {
  */
 function encode(args) {
   if (args.length === 0) return { codec: CODEC_NONE, data: '' }
+  if (args.length === 1 && Buffer.isBuffer(args[0]) && getProto(args[0]) === Buffer.prototype) {
+    return { codec: CODEC_BYTES, data: args[0] }
+  }
   let json
   try {
     json = toJson(args, new Set(), 0)
@@ -153,6 +161,11 @@ function decode(codec, buf, start, end) {
     case CODEC_V8:
       args = v8.deserialize(buf.subarray(start, end))
       break
+    case CODEC_BYTES:
+      // A large payload owns its buffer (it came alone): a view, no copy.
+      // A small one sits in a shared batch: copied, so holding it does not
+      // hold the batch.
+      return [end - start >= VIEW_AT ? buf.subarray(start, end) : Buffer.from(buf.subarray(start, end))]
     default:
       throw new Error(`ipc-main: unknown payload codec ${codec}`)
   }
@@ -174,6 +187,8 @@ function decodeLocal(enc) {
       return JSON.parse(enc.data)
     case CODEC_LOCAL:
       return enc.data
+    case CODEC_BYTES:
+      return [Buffer.from(enc.data)]
     default:
       return v8.deserialize(enc.data)
   }
@@ -199,6 +214,7 @@ function fromTagged(buf) {
 }
 
 module.exports = {
+  CODEC_BYTES,
   CODEC_NONE,
   CODEC_JSON,
   CODEC_V8,

@@ -206,7 +206,7 @@ async fn read_loop(client: Arc<Client>, mut reader: FrameReader, inbox: Arc<Inbo
     &mut reader,
     |raw| {
       let f = view(&raw)?;
-      if f.codec > 2 {
+      if !super::server::codec_allowed(f.codec) {
         return Err(IpcError::BadFrame("unknown payload codec"));
       }
       match f.kind {

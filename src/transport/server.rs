@@ -20,9 +20,11 @@ use crate::error::IpcError;
 use crate::hub::Hub;
 use crate::wire::{self, kind};
 
-/// Payload codecs a peer may use (JSON, none, V8); the in-process codec
-/// never crosses a socket.
-const MAX_CODEC: u8 = 2;
+/// Whether a peer may use payload codec `c`: none 0, JSON 1, V8 2, bytes
+/// 4. The in-process codec (3) never crosses a socket.
+pub fn codec_allowed(c: u8) -> bool {
+  matches!(c, 0 | 1 | 2 | 4)
+}
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
   m.lock().unwrap_or_else(|p| p.into_inner())
@@ -269,7 +271,7 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
         }
         _ => return Err(IpcError::BadFrame("a frame of a kind a renderer may not send")),
       }
-      if f.codec > MAX_CODEC {
+      if !codec_allowed(f.codec) {
         return Err(IpcError::BadFrame("unknown payload codec"));
       }
       // The connection says who sent it, not the frame.
