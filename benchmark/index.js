@@ -38,6 +38,10 @@ const SCENARIOS = [
   { name: 'worker sendSync (unpinned)', script: 'worker-sendsync.js', pin: false, also: true },
   { name: 'worker send', script: 'worker-send.js', pin: false },
   { name: 'worker 1 MiB send', script: 'worker-1mib.js', pin: false },
+  { name: 'child invoke', script: 'child.js', args: ['rtt'], pin: true },
+  { name: 'child invoke (unpinned)', script: 'child.js', args: ['rtt'], pin: false, also: true },
+  { name: 'child send', script: 'child.js', args: ['send'], pin: false },
+  { name: 'child 64 KiB send', script: 'child.js', args: ['bytes'], pin: false },
 ]
 
 const PER_SCENARIO_TIMEOUT_MS = 120_000
