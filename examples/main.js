@@ -1,6 +1,6 @@
 'use strict'
 // `npm start`: main-process code written against Electron's ipcMain, answered
-// by an in-process renderer and a worker_threads renderer.
+// by an in-process renderer, a worker_threads renderer and a child process.
 
 const path = require('node:path')
 const { ipcMain, ipcRenderer } = require('..')
@@ -23,13 +23,23 @@ async function main() {
   console.log(`in-process renderer: 2 + 3 = ${await ipcRenderer.invoke('add', 2, 3)}`)
 
   // 2. A worker thread renderer.
-  const wc = await ipcMain.spawnWorker(path.join(__dirname, 'worker.js'))
-  const done = new Promise((resolve) => ipcMain.once('worker-done', resolve))
-  wc.send('start', 40)
+  const worker = await ipcMain.spawnWorker(path.join(__dirname, 'renderer.js'))
+  let done = new Promise((resolve) => ipcMain.once('done', resolve))
+  worker.send('start', 40)
   await done
-  await wc.worker.terminate()
+  await worker.worker.terminate()
 
-  // 3. Child processes arrive with the socket transport (issue "Child processes").
+  // 3. A child process renderer, over the authenticated local socket.
+  const child = await ipcMain.fork(path.join(__dirname, 'renderer.js'))
+  console.log(`main: forked pid ${child.getOSProcessId()} as WebContents #${child.id}`)
+  const gone = new Promise((resolve) => child.once('destroyed', resolve))
+  done = new Promise((resolve) => ipcMain.once('done', resolve))
+  child.send('start', 100)
+  await done
+  await gone
+  console.log(`main: child exited (crashed: ${child.isCrashed()})`)
+
+  // Stop listening: nothing of ours keeps the process alive any more.
   await ipcMain.close()
   console.log('main: done')
 }
