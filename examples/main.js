@@ -24,16 +24,16 @@ async function main() {
 
   // 2. A worker thread renderer.
   const worker = await ipcMain.spawnWorker(path.join(__dirname, 'renderer.js'))
-  let done = new Promise((resolve) => ipcMain.once('done', resolve))
+  const exited = new Promise((resolve) => worker.worker.once('exit', resolve))
   worker.send('start', 40)
-  await done
-  await worker.worker.terminate()
+  // It ends by itself when done (terminate() could cut its last console lines).
+  await exited
 
   // 3. A child process renderer, over the authenticated local socket.
   const child = await ipcMain.fork(path.join(__dirname, 'renderer.js'))
   console.log(`main: forked pid ${child.getOSProcessId()} as WebContents #${child.id}`)
   const gone = new Promise((resolve) => child.once('destroyed', resolve))
-  done = new Promise((resolve) => ipcMain.once('done', resolve))
+  const done = new Promise((resolve) => ipcMain.once('done', resolve))
   child.send('start', 100)
   await done
   await gone
