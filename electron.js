@@ -1,11 +1,181 @@
 'use strict'
 // A stand-in for the `electron` module in tests: alias `electron` to
 // `ipc-main/electron` and main-process IPC code runs unchanged under Node.
+//
+// Covered: `ipcMain`, `ipcRenderer`, `webContents` (the real ipc-main
+// objects), and the two neighbours IPC libraries reach for:
+// `contextBridge.exposeInMainWorld` / `exposeInIsolatedWorld` (the API lands
+// on `globalThis`, which is this "renderer's" window) and `BrowserWindow`
+// (`getAllWindows()`, `fromWebContents()`, `fromId()`, `getFocusedWindow()`,
+// each window carrying a real `WebContents`; `new BrowserWindow()` makes an
+// in-process renderer). Nothing else of Electron is here.
 
+const { EventEmitter } = require('node:events')
 const ipc = require('./index.js')
+
+// ---------------------------------------------------------------- contextBridge
+
+/**
+ * Copies `value` the way contextBridge does: functions are wrapped (calls go
+ * to the original), objects and arrays are copied and frozen, other values
+ * pass through; a cycle or an unsupported value throws.
+ */
+function bridgeCopy(value, seen) {
+  if (typeof value === 'function') {
+    const fn = value
+    return function bridged(...args) {
+      return fn(...args)
+    }
+  }
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'symbol') throw new Error('An object could not be cloned.')
+    return value
+  }
+  if (value instanceof Promise || value instanceof Date || value instanceof RegExp || ArrayBuffer.isView(value) || value instanceof Error) {
+    return value
+  }
+  if (seen.has(value)) throw new Error('An object could not be cloned.')
+  seen.add(value)
+  const out = Array.isArray(value) ? value.map((v) => bridgeCopy(v, seen)) : {}
+  if (!Array.isArray(value)) {
+    for (const key of Object.keys(value)) out[key] = bridgeCopy(value[key], seen)
+  }
+  seen.delete(value)
+  return Object.freeze(out)
+}
+
+function expose(apiKey, api) {
+  if (typeof apiKey !== 'string') {
+    const err = new TypeError('Error processing argument at index 0, conversion failure from ' + String(apiKey))
+    throw err
+  }
+  if (Object.prototype.hasOwnProperty.call(globalThis, apiKey)) {
+    throw new Error('Cannot bind an API on top of an existing property on the window object')
+  }
+  Object.defineProperty(globalThis, apiKey, {
+    value: bridgeCopy(api, new Set()),
+    enumerable: true,
+    writable: false,
+    configurable: true,
+  })
+}
+
+const contextBridge = {
+  /**
+   * Exposes `api` as `window[apiKey]` (here: `globalThis[apiKey]`).
+   * @param {string} apiKey
+   * @param {any} api
+   */
+  exposeInMainWorld(apiKey, api) {
+    expose(apiKey, api)
+  },
+  /**
+   * As exposeInMainWorld; there is one world here.
+   * @param {number} _worldId
+   * @param {string} apiKey
+   * @param {any} api
+   */
+  exposeInIsolatedWorld(_worldId, apiKey, api) {
+    expose(apiKey, api)
+  },
+}
+
+// ---------------------------------------------------------------- BrowserWindow
+
+const kRenderer = Symbol('ipc-main.windowRenderer')
+
+/** One window per WebContents, made when first asked for. */
+const windows = new WeakMap()
+let nextWindowId = 1
+let focused = null
+
+class BrowserWindow extends EventEmitter {
+  /**
+   * A window whose renderer is a new in-process renderer of `ipcMain`
+   * (options are accepted and ignored).
+   * @param {object} [_options]
+   */
+  constructor(_options, contents) {
+    super()
+    let wc = contents
+    let renderer = null
+    if (wc === undefined) {
+      const { kPort } = require('./lib/ipc-renderer')
+      renderer = ipc.ipcMain.createRenderer()
+      wc = ipc.webContents.fromId(renderer[kPort].id)
+    }
+    this[kRenderer] = renderer
+    Object.defineProperty(this, 'id', { value: nextWindowId++, enumerable: true })
+    Object.defineProperty(this, 'webContents', { value: wc, enumerable: true })
+    windows.set(wc, this)
+    if (focused === null) focused = this
+    wc.once('destroyed', () => {
+      if (focused === this) focused = null
+      this.emit('closed')
+    })
+  }
+
+  /** @returns {boolean} whether its renderer is gone */
+  isDestroyed() {
+    return this.webContents.isDestroyed()
+  }
+
+  /**
+   * Ends the window's renderer: terminates a worker, kills a child process,
+   * closes an in-process renderer made by `new BrowserWindow()`.
+   */
+  close() {
+    this.destroy()
+  }
+
+  destroy() {
+    const wc = this.webContents
+    if (wc.isDestroyed()) return
+    if (wc.worker) wc.worker.terminate()
+    else if (wc.process) wc.process.kill()
+    else if (this[kRenderer] !== null) this[kRenderer].close()
+  }
+
+  focus() {
+    focused = this
+  }
+
+  isFocused() {
+    return focused === this
+  }
+
+  /** @returns {BrowserWindow[]} a window for every live renderer */
+  static getAllWindows() {
+    return ipc.webContents.getAllWebContents().map((wc) => BrowserWindow.fromWebContents(wc))
+  }
+
+  /** @returns {BrowserWindow | null} */
+  static getFocusedWindow() {
+    return focused !== null && !focused.isDestroyed() ? focused : null
+  }
+
+  /**
+   * @param {import('./index').WebContents} wc
+   * @returns {BrowserWindow | null}
+   */
+  static fromWebContents(wc) {
+    if (wc === null || typeof wc !== 'object' || typeof wc.isDestroyed !== 'function') return null
+    return windows.get(wc) ?? (wc.isDestroyed() ? null : new BrowserWindow(undefined, wc))
+  }
+
+  /**
+   * @param {number} id
+   * @returns {BrowserWindow | null}
+   */
+  static fromId(id) {
+    return BrowserWindow.getAllWindows().find((w) => w.id === id) ?? null
+  }
+}
 
 Object.defineProperties(module.exports, {
   ipcMain: { enumerable: true, get: () => ipc.ipcMain },
   ipcRenderer: { enumerable: true, get: () => ipc.ipcRenderer },
 })
 module.exports.webContents = ipc.webContents
+module.exports.contextBridge = contextBridge
+module.exports.BrowserWindow = BrowserWindow

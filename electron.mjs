@@ -1,5 +1,5 @@
 // ESM form of the `electron` stand-in.
 import cjs from './electron.js'
 
-export const { ipcMain, ipcRenderer, webContents } = cjs
+export const { ipcMain, ipcRenderer, webContents, contextBridge, BrowserWindow } = cjs
 export default cjs
