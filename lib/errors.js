@@ -43,6 +43,60 @@ function disconnected() {
   return err
 }
 
+/** A renderer went away while main was waiting on it or working for it. */
+function rendererGone() {
+  const err = new Error('IPC connection closed: the renderer is gone')
+  err.code = 'IPC_DISCONNECTED'
+  return err
+}
+
+/** An invoke given up after `options.timeout` ms (invokeWithOptions). */
+function invokeTimeout(channel, ms) {
+  const err = new Error(`Invoke of '${channel}' timed out after ${ms} ms`)
+  err.code = 'IPC_TIMEOUT'
+  return err
+}
+
+/** Node's own AbortError (as `fs`, `timers/promises`, `events.once` reject with). */
+class AbortError extends Error {
+  constructor(message = 'The operation was aborted', options = undefined) {
+    super(message, options)
+    this.code = 'ABORT_ERR'
+    this.name = 'AbortError'
+  }
+}
+
+/** An invoke whose AbortSignal aborted; `reason` is the signal's. */
+const aborted = (reason) => new AbortError(undefined, { cause: reason })
+
+/** How Node's validators show a received value. */
+function received(value) {
+  if (value == null) return ` Received ${value}`
+  if (typeof value === 'function') return ` Received function ${value.name || '<anonymous>'}`
+  if (typeof value === 'object') {
+    const name = value.constructor?.name
+    return name ? ` Received an instance of ${name}` : ` Received ${require('node:util').inspect(value, { depth: -1 })}`
+  }
+  let shown = require('node:util').inspect(value, { colors: false })
+  if (shown.length > 28) shown = `${shown.slice(0, 25)}...`
+  return ` Received type ${typeof value} (${shown})`
+}
+
+/** Node's ERR_INVALID_ARG_TYPE; `expected` as "of type object" or "an instance of AbortSignal". */
+function invalidArgType(name, expected, value) {
+  const what = name.includes('.') ? 'property' : 'argument'
+  const err = new TypeError(`The "${name}" ${what} must be ${expected}.${received(value)}`)
+  err.code = 'ERR_INVALID_ARG_TYPE'
+  return err
+}
+
+/** Node's ERR_OUT_OF_RANGE. */
+function outOfRange(name, range, value) {
+  const err = new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${String(value)}`)
+  err.code = 'ERR_OUT_OF_RANGE'
+  return err
+}
+
 /**
  * Throws Node's own ERR_INVALID_ARG_TYPE for a non-function listener: a
  * throwaway EventEmitter validates it, so the text is Node's on every version.
@@ -66,5 +120,11 @@ module.exports = {
   destroyed,
   syncWithoutListeners,
   disconnected,
+  rendererGone,
+  invokeTimeout,
+  AbortError,
+  aborted,
+  invalidArgType,
+  outOfRange,
   checkListener,
 }

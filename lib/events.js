@@ -88,8 +88,59 @@ function finishSync(event) {
 /** Whether a sync event was answered. */
 const syncAnswered = (event) => event[kSync].done
 
+const kCall = Symbol('ipc-main.call')
+
+/**
+ * Main's side of one invoke being handled: what `event.signal` aborts on
+ * (the renderer timed out, aborted or went away). The AbortController is
+ * made only when a handler reads `event.signal`: most never do.
+ */
+class HandledCall {
+  constructor(channel) {
+    this.channel = channel
+    this.controller = null
+    this.aborted = false
+    this.reason = undefined
+  }
+
+  get signal() {
+    if (this.controller === null) {
+      this.controller = new AbortController()
+      if (this.aborted) this.controller.abort(this.reason)
+    }
+    return this.controller.signal
+  }
+
+  /** Aborts the signal (once), now or when it is first read. */
+  abort(reason) {
+    if (this.aborted) return
+    this.aborted = true
+    this.reason = reason
+    if (this.controller !== null) this.controller.abort(reason)
+  }
+}
+
 /** Passed to `handle` handlers: no `reply`, no `returnValue`, no `ports`. */
-class IpcMainInvokeEvent extends FrameEvent {}
+class IpcMainInvokeEvent extends FrameEvent {
+  /**
+   * @param {object} sender the WebContents
+   * @param {HandledCall} call
+   */
+  constructor(sender, call) {
+    super(sender)
+    Object.defineProperty(this, kCall, { value: call })
+  }
+
+  /**
+   * Aborts when the calling renderer gives up the invoke (its
+   * invokeWithOptions timed out or its signal aborted) or goes away, so a
+   * long handler can stop its work (ipc-main extension).
+   * @type {AbortSignal}
+   */
+  get signal() {
+    return this[kCall].signal
+  }
+}
 
 /** Passed to renderer listeners: `{ sender, senderId, ports }`. */
 function rendererEvent(renderer) {
@@ -100,6 +151,7 @@ module.exports = {
   IpcMainEvent,
   IpcMainSyncEvent,
   IpcMainInvokeEvent,
+  HandledCall,
   rendererEvent,
   finishSync,
   syncAnswered,

@@ -4,13 +4,23 @@
 // hub's own listeners; invoke to the first handler of `wc.ipc`, ipcMain).
 
 const { RegistryEmitter, kRegistry, snapshotOf } = require('./emitter')
-const { encodeValue, encodeLocal, decode, toTagged, CODEC_LOCAL } = require('./codec')
+const { encode, encodeValue, encodeLocal, decode, toTagged, CODEC_LOCAL } = require('./codec')
 const errors = require('./errors')
-const { IpcMainEvent, IpcMainSyncEvent, IpcMainInvokeEvent, finishSync, syncAnswered } = require('./events')
+const { IpcMainEvent, IpcMainSyncEvent, IpcMainInvokeEvent, HandledCall, finishSync, syncAnswered } = require('./events')
+const { encodeFailure } = require('./error-shape')
 const { KIND } = require('./frames')
 const { Pump, report, flusher, BATCH_FRAMES } = require('./pump')
 const { NativeHub } = require('./native')
-const { WebContents, destroy, announceDestroyed } = require('./web-contents')
+const {
+  WebContents,
+  destroy,
+  announceDestroyed,
+  rejectCalls,
+  handling,
+  finished,
+  cancelled,
+  answered,
+} = require('./web-contents')
 
 const kHubState = Symbol('ipc-main.hubState')
 const kScope = Symbol('ipc-main.scope')
@@ -208,14 +218,6 @@ function deliverCollecting(target, name, args, promises) {
   }
 }
 
-function errorText(err) {
-  try {
-    return String(err)
-  } catch {
-    return Object.prototype.toString.call(err)
-  }
-}
-
 /** A FIFO with O(1) shift (Array#shift is O(n) on long arrays). */
 class LocalFifo {
   constructor() {
@@ -324,6 +326,13 @@ class Hub {
       case KIND.INVOKE:
         this.onInvoke(wc, request, channel, args)
         break
+      case KIND.CANCEL:
+        cancelled(wc, request, args)
+        break
+      case KIND.INVOKE_REPLY_OK:
+      case KIND.INVOKE_REPLY_ERR:
+        answered(wc, request, kind === KIND.INVOKE_REPLY_OK, args)
+        break
       case KIND.DISCONNECT:
         // request 1: the renderer called close(). 0: its thread or socket
         // went away; for a spawned worker or forked child, its exit status
@@ -398,11 +407,16 @@ class Hub {
   }
 
   onInvoke(wc, request, channel, args) {
-    const event = new IpcMainInvokeEvent(wc)
+    const call = new HandledCall(channel)
+    handling(wc, request, call)
+    const event = new IpcMainInvokeEvent(wc, call)
     const handler = wc.ipc[kRegistry].handler(channel) ?? this.main[kRegistry].handler(channel)
+    const local = wc[kLocalPort] !== undefined
     const fail = (err) => {
+      finished(wc, request, call)
       console.error(errors.handlerErrorLog(channel), err)
-      this.result(wc, request, false, encodeValue(errorText(err)))
+      // `[String(err), shape]`: Electron's text, plus the error's shape.
+      this.result(wc, request, false, encodeFailure(err, local ? encodeLocal : encode))
     }
     if (handler === null) {
       fail(errors.noHandler(channel))
@@ -418,11 +432,12 @@ class Hub {
     Promise.resolve(result).then((value) => {
       let enc
       try {
-        enc = wc[kLocalPort] !== undefined ? encodeLocal([value]) : encodeValue(value)
+        enc = local ? encodeLocal([value]) : encodeValue(value)
       } catch (err) {
         fail(err)
         return
       }
+      finished(wc, request, call)
       this.result(wc, request, true, enc)
     }, fail)
   }
@@ -461,6 +476,7 @@ class Hub {
     this.contents.delete(wc.id)
     this.native.detach(wc.id)
     destroy(wc, crashed)
+    rejectCalls(wc)
     announceDestroyed(wc)
   }
 

@@ -7,6 +7,8 @@ const { EventEmitter } = require('node:events')
 const { inspect } = require('node:util')
 const { encodeLocal, decode, decodeLocal, CODEC_LOCAL } = require('./codec')
 const errors = require('./errors')
+const { Calls, checkInvokeOptions } = require('./calls')
+const { encodeFailure } = require('./error-shape')
 const { rendererEvent } = require('./events')
 const { KIND } = require('./frames')
 const { NativePort } = require('./port')
@@ -17,6 +19,7 @@ const kState = Symbol('ipc-main.state')
 const kOnFrame = Symbol('ipc-main.onFrame')
 const kSettle = Symbol('ipc-main.settle')
 const kDisconnect = Symbol('ipc-main.disconnect')
+const kAnswer = Symbol('ipc-main.answer')
 
 const kUpdateRef = Symbol('ipc-main.updateRef')
 
@@ -38,21 +41,62 @@ function checkChannel(channel) {
 }
 
 /**
+ * Starts an invoke of main (invoke and invokeWithOptions): checks, then
+ * sends. Throws (the async callers turn it into a rejection) for a released
+ * context, a bad channel or options, an aborted signal, uncloneable
+ * arguments, or a main that is gone; nothing is sent then.
+ */
+function startInvoke(renderer, channel, options, args) {
+  const state = renderer[kState]
+  if (state.status === RELEASED) throw errors.contextReleased()
+  checkChannel(channel)
+  const { timeout, signal } = checkInvokeOptions(options)
+  if (signal !== undefined && signal.aborted) throw errors.aborted(signal.reason)
+  const port = renderer[kPort]
+  const enc = port.encode(args)
+  if (state.status === DISCONNECTED) throw errors.disconnected()
+  const call = state.calls.open(channel, timeout, signal)
+  if (!port.send(KIND.INVOKE, call.request, channel, enc)) {
+    state.calls.take(call.request)
+    renderer[kDisconnect]()
+    throw errors.disconnected()
+  }
+  return call.promise
+}
+
+/**
  * The renderer side of IPC: an EventEmitter for messages from main, plus
- * send / sendSync / invoke. `send`, `sendSync` and `invoke` also work
- * detached from the object (`const { invoke } = ipcRenderer`).
+ * send / sendSync / invoke, and handlers answering main's `wc.invoke`.
+ * `send`, `sendSync`, `invoke` and `invokeWithOptions` also work detached
+ * from the object (`const { invoke } = ipcRenderer`).
  */
 class IpcRenderer extends EventEmitter {
   /** @param {object} port internal transport */
   constructor(port) {
     super()
-    const state = { status: OPEN, next: 1, pending: new Map(), ref: false }
+    const self = this
+    const state = {
+      status: OPEN,
+      // Invokes of main in flight; a given-up one tells main with CANCEL.
+      calls: new Calls(
+        (request, channel, why, timeout) => {
+          if (state.status !== OPEN) return
+          self[kPort].send(KIND.CANCEL, request, channel, self[kPort].encode([why, timeout ?? null]))
+        },
+        () => self[kUpdateRef](),
+        // A worker or socket port holds its thread while calls are pending.
+        port.listenersKeepAlive,
+      ),
+      // Handlers of main's wc.invoke, by channel: not listeners, so no
+      // EventEmitter method sees them.
+      handlers: new Map(),
+      ref: false,
+    }
     this[kState] = state
     this[kPort] = port
     port.renderer = this
-    const self = this
-    // Own, non-enumerable, detached-safe copies of the three sending methods.
-    for (const name of ['send', 'sendSync', 'invoke']) {
+    // Own, non-enumerable, detached-safe copies of the sending methods.
+    for (const name of ['send', 'sendSync', 'invoke', 'invokeWithOptions']) {
       const method = IpcRenderer.prototype[name]
       Object.defineProperty(this, name, {
         value: { [name]: (...args) => method.apply(self, args) }[name],
@@ -65,17 +109,21 @@ class IpcRenderer extends EventEmitter {
   /**
    * Whether something must keep this thread alive: an invoke in flight, or
    * (on a worker or socket renderer, as `parentPort.on('message')` does) a
-   * listener waiting for messages from main.
+   * listener or handler waiting for messages or invokes from main.
    */
   [kUpdateRef]() {
     const state = this[kState]
     const port = this[kPort]
-    let want = state.pending.size > 0
+    let want = state.calls.size > 0
     if (!want && state.status === OPEN && port.listenersKeepAlive) {
-      for (const name of super.eventNames()) {
-        if (name !== 'disconnected' && name !== 'newListener' && name !== 'removeListener') {
-          want = true
-          break
+      // A handler waits for main's invokes as a listener waits for messages.
+      want = state.handlers.size > 0
+      if (!want) {
+        for (const name of super.eventNames()) {
+          if (name !== 'disconnected' && name !== 'newListener' && name !== 'removeListener') {
+            want = true
+            break
+          }
         }
       }
     }
@@ -112,7 +160,7 @@ class IpcRenderer extends EventEmitter {
     checkChannel(channel)
     const enc = this[kPort].encode(args)
     if (state.status === DISCONNECTED) throw errors.disconnected()
-    const request = state.next++
+    const request = state.calls.nextRequest()
     // The port answers `{ value }`, or null once disconnected.
     const reply = this[kPort].sendSync(request, channel, enc)
     if (reply === null) {
@@ -129,21 +177,56 @@ class IpcRenderer extends EventEmitter {
    * @returns {Promise<any>}
    */
   async invoke(channel, ...args) {
-    const state = this[kState]
-    if (state.status === RELEASED) throw errors.contextReleased()
-    checkChannel(channel)
-    const enc = this[kPort].encode(args)
-    if (state.status === DISCONNECTED) throw errors.disconnected()
-    const request = state.next++
-    return new Promise((resolve, reject) => {
-      state.pending.set(request, { channel, resolve, reject })
-      if (state.pending.size === 1) this[kUpdateRef]()
-      if (!this[kPort].send(KIND.INVOKE, request, channel, enc)) {
-        state.pending.delete(request)
-        this[kDisconnect]()
-        reject(errors.disconnected())
-      }
+    return startInvoke(this, channel, undefined, args)
+  }
+
+  /**
+   * As invoke(), with a timeout and/or an AbortSignal (ipc-main extension).
+   * Rejects with `code: 'IPC_TIMEOUT'` after `options.timeout` ms, or with an
+   * AbortError (`code: 'ABORT_ERR'`, `cause: signal.reason`) when
+   * `options.signal` aborts; main's handler then sees `event.signal` abort,
+   * and its late answer is dropped.
+   * @param {string} channel
+   * @param {{ timeout?: number, signal?: AbortSignal }} options
+   * @param {...any} args
+   * @returns {Promise<any>}
+   */
+  async invokeWithOptions(channel, options, ...args) {
+    return startInvoke(this, channel, options, args)
+  }
+
+  /**
+   * Registers the handler that answers main's `wc.invoke(channel)`
+   * (ipc-main extension; the mirror of ipcMain.handle()).
+   * @param {string} channel
+   * @param {(event: object, ...args: any[]) => any} handler
+   */
+  handle(channel, handler) {
+    const handlers = this[kState].handlers
+    if (handlers.has(String(channel))) throw errors.secondHandler(channel)
+    if (typeof handler !== 'function') throw errors.handlerNotFunction(handler)
+    handlers.set(String(channel), handler)
+    this[kUpdateRef]()
+  }
+
+  /**
+   * As handle(), removed before the first invoke is handled.
+   * @param {string} channel
+   * @param {(event: object, ...args: any[]) => any} handler
+   */
+  handleOnce(channel, handler) {
+    this.handle(channel, (event, ...args) => {
+      this.removeHandler(channel)
+      return handler(event, ...args)
     })
+  }
+
+  /**
+   * Removes the handler of `channel`, if any.
+   * @param {string} channel
+   */
+  removeHandler(channel) {
+    if (this[kState].handlers.delete(String(channel))) this[kUpdateRef]()
   }
 
   /**
@@ -155,28 +238,53 @@ class IpcRenderer extends EventEmitter {
     const state = this[kState]
     if (state.status === RELEASED) return
     state.status = RELEASED
-    const pending = [...state.pending.values()]
-    state.pending.clear()
+    state.calls.rejectAll(errors.contextReleased)
     this[kUpdateRef]()
     this[kPort].close()
-    for (const p of pending) p.reject(errors.contextReleased())
   }
 
   /** Settles a pending invoke with main's answer. */
   [kSettle](request, ok, args) {
+    this[kState].calls.settle(request, ok, args)
+  }
+
+  /**
+   * Main's `wc.invoke`: runs this renderer's handler of `channel` and
+   * answers with INVOKE_REPLY_OK/ERR, exactly as main answers an invoke
+   * (same error texts, same log line, same error shape).
+   */
+  [kAnswer](request, channel, args) {
     const state = this[kState]
-    const p = state.pending.get(request)
-    if (p === undefined) return
-    state.pending.delete(request)
-    if (state.pending.size === 0) this[kUpdateRef]()
-    if (ok) {
-      p.resolve(args[0])
-    } else {
-      // Electron: `if (error) throw ...`, so an empty error text resolves.
-      const text = args[0]
-      if (text) p.reject(errors.invokeFailed(p.channel, text))
-      else p.resolve(undefined)
+    const port = this[kPort]
+    const fail = (err) => {
+      console.error(errors.handlerErrorLog(channel), err)
+      if (state.status !== OPEN) return
+      port.send(KIND.INVOKE_REPLY_ERR, request, channel, encodeFailure(err, (list) => port.encode(list)))
     }
+    const handler = state.handlers.get(channel)
+    if (handler === undefined) {
+      fail(errors.noHandler(channel))
+      return
+    }
+    let result
+    try {
+      result = handler(rendererEvent(this), ...args)
+    } catch (err) {
+      fail(err)
+      return
+    }
+    Promise.resolve(result).then((value) => {
+      // Main went away meanwhile: nobody waits for the answer.
+      if (state.status !== OPEN) return
+      let enc
+      try {
+        enc = port.encode([value])
+      } catch (err) {
+        fail(err)
+        return
+      }
+      port.send(KIND.INVOKE_REPLY_OK, request, channel, enc)
+    }, fail)
   }
 
   /** The main side is gone: pending invokes reject, 'disconnected' once. */
@@ -184,10 +292,8 @@ class IpcRenderer extends EventEmitter {
     const state = this[kState]
     if (state.status !== OPEN) return
     state.status = DISCONNECTED
-    const pending = [...state.pending.values()]
-    state.pending.clear()
+    state.calls.rejectAll(errors.disconnected)
     this[kUpdateRef]()
-    for (const p of pending) p.reject(errors.disconnected())
     this.emit('disconnected')
   }
 
@@ -200,6 +306,9 @@ class IpcRenderer extends EventEmitter {
       case KIND.RESULT_OK:
       case KIND.RESULT_ERR:
         this[kSettle](request, kind === KIND.RESULT_OK, decode(codec, buf, start, end))
+        break
+      case KIND.INVOKE_RENDERER:
+        this[kAnswer](request, channel, decode(codec, buf, start, end))
         break
       case KIND.CLOSED:
         this[kDisconnect]()
