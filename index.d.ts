@@ -28,6 +28,30 @@ export interface InvokeOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * What a failed `invoke` / `invokeWithOptions` / `wc.invoke` rejects with
+ * (ipc-main extension; everything but `message` and `name` is absent on
+ * Electron's plain `Error`). The message keeps Electron's form,
+ * `Error invoking remote method '<channel>': <String(err)>`; on top of it the
+ * thrown error's shape is carried: its `code`, its own enumerable fields,
+ * its `cause` chain (rebuilt as Errors), its custom `name` (a built-in
+ * `TypeError` & co. keep Electron's `'Error'`), and `remoteStack`. Timeouts
+ * reject with `code: 'IPC_TIMEOUT'`, aborts with an `AbortError`
+ * (`code: 'ABORT_ERR'`), a peer that went away with `code: 'IPC_DISCONNECTED'`.
+ */
+export interface IpcInvokeError extends Error {
+  /** The thrown error's `code`, or `'IPC_TIMEOUT'`, `'ABORT_ERR'`, `'IPC_DISCONNECTED'`. */
+  code?: unknown;
+  /** The stack of the thrown error, from the side that threw it. */
+  remoteStack?: string;
+  /** What was thrown when it was not an Error (a string, a plain object, ...), cloned. */
+  remoteValue?: unknown;
+  /** The thrown error's `cause`, cloned (an Error cause comes back as an Error); an AbortError's is the signal's reason. */
+  cause?: unknown;
+  /** The thrown error's own enumerable fields (and a thrown plain object's), cloned; uncloneable ones are skipped. */
+  [field: string]: unknown;
+}
+
 /** Options for `IpcMain.listen()`. */
 export interface ListenOptions {
   /** Unix socket path (named pipe on Windows); default: a socket in a private 0700 directory under the OS temp dir. */
@@ -245,9 +269,12 @@ export interface WebContents extends WebContentsLike {
   readonly id: number;
   /** Sends a message to the renderer's `ipcRenderer` listeners; throws if destroyed. */
   send(channel: string, ...args: any[]): void;
-  /** Calls the renderer's `ipcRenderer.handle` handler for `channel` (ipc-main extension). */
+  /**
+   * Calls the renderer's `ipcRenderer.handle` handler for `channel` and resolves with its result (ipc-main extension);
+   * fails as `ipcRenderer.invoke` does (an `IpcInvokeError`), and with `Error: Object has been destroyed` once destroyed.
+   */
   invoke(channel: string, ...args: any[]): Promise<any>;
-  /** `invoke` with a timeout and/or an AbortSignal (ipc-main extension). */
+  /** `invoke` with a timeout and/or an AbortSignal (ipc-main extension); a late answer is dropped. */
   invokeWithOptions(channel: string, options: InvokeOptions, ...args: any[]): Promise<any>;
   /** True once the renderer disconnected, exited or crashed. */
   isDestroyed(): boolean;
@@ -441,9 +468,9 @@ export interface IpcRenderer extends IpcRendererLike {
   send(channel: string, ...args: any[]): void;
   /** Sends a synchronous message (blocks) and returns the `event.returnValue` main set (`undefined` if none). */
   sendSync(channel: string, ...args: any[]): any;
-  /** Calls main's handler for `channel` and resolves with its result. */
+  /** Calls main's handler for `channel` and resolves with its result; a failure rejects with an `IpcInvokeError`. */
   invoke(channel: string, ...args: any[]): Promise<any>;
-  /** `invoke` with a timeout and/or an AbortSignal (ipc-main extension). */
+  /** `invoke` with a timeout and/or an AbortSignal (ipc-main extension); main's `event.signal` aborts when this gives up. */
   invokeWithOptions(channel: string, options: InvokeOptions, ...args: any[]): Promise<any>;
   /** Answers main's `wc.invoke(channel, ...args)` (ipc-main extension); throws if `channel` already has a handler. */
   handle(channel: string, listener: (event: IpcRendererEvent<IpcRenderer>, ...args: any[]) => Promise<any> | any): void;

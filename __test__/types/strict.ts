@@ -22,6 +22,7 @@ import type {
   IpcRendererLike,
   IpcMainLike,
   ListenResult,
+  IpcInvokeError,
 } from 'ipc-main';
 import { EventEmitter, once as eventsOnce } from 'events';
 import type { ChildProcess } from 'child_process';
@@ -167,10 +168,49 @@ r.close();
 void [v, syncResult, withOptions];
 
 // Detached methods, as published libraries use them.
-const { invoke, send, sendSync } = ipcRenderer;
+const { invoke, send, sendSync, invokeWithOptions } = ipcRenderer;
 const detached: Promise<any> = invoke('x');
+const detachedWithOptions: Promise<any> = invokeWithOptions('x', { timeout: 10 });
 send('x');
-void [detached, sendSync];
+void [detached, sendSync, detachedWithOptions];
+
+// Rejections carry the thrown error's shape.
+async function errorShape(): Promise<void> {
+  try {
+    await ipcRenderer.invokeWithOptions('x', { signal: new AbortController().signal });
+  } catch (e) {
+    const err = e as IpcInvokeError;
+    const message: string = err.message;
+    const remoteStack: string | undefined = err.remoteStack;
+    const field: unknown = err.anyOwnField;
+    if (err.code === 'IPC_TIMEOUT' || err.code === 'ABORT_ERR') void err.cause;
+    // @ts-expect-error remoteStack is a string when present
+    const n: number = err.remoteStack;
+    void [message, remoteStack, field, err.remoteValue, n];
+  }
+}
+void errorShape;
+
+// Main -> renderer invoke.
+async function mainInvokesRenderer(wc: WebContents): Promise<void> {
+  ipcRenderer.handle('sum', (event, a: number, b: number) => a + b);
+  const sum: number = await wc.invoke('sum', 1, 2);
+  const late: unknown = await wc.invokeWithOptions('sum', { timeout: 100, signal: AbortSignal.timeout(50) }, 1, 2);
+  // @ts-expect-error the timeout is a number
+  wc.invokeWithOptions('sum', { timeout: '100' });
+  // @ts-expect-error a renderer handler must be a function
+  ipcRenderer.handle('sum', 42);
+  ipcRenderer.removeHandler('sum');
+  void [sum, late];
+}
+void mainInvokesRenderer;
+
+// The handler's signal, on every ipc-main invoke event.
+ipcMain.handle('long', async (event) => {
+  const signal: AbortSignal = event.signal;
+  signal.throwIfAborted();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(signal.reason)));
+});
 
 // @ts-expect-error a channel is required
 ipcRenderer.send();
