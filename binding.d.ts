@@ -41,6 +41,11 @@ export declare class NativeHub {
   detach(renderer: number): boolean
   /** Keeps the process alive (a listening hub, work in flight) or not. */
   keepAlive(on: boolean): void
+  /**
+   * `[messages, bytes]` per frame kind 0..32, first of frames in
+   * (renderer -> main), then out (main -> renderer): 128 numbers.
+   */
+  counters(): Array<number>
   /** Frames and bytes waiting, and renderers attached. */
   depth(): Array<number>
   /**

@@ -24,6 +24,8 @@ const {
 
 const kHubState = Symbol('ipc-main.hubState')
 const kScope = Symbol('ipc-main.scope')
+const diagnostics = require('./diagnostics')
+const { buildStats, LocalCounters } = diagnostics
 const kLocalPort = Symbol('ipc-main.localPort')
 const kSocket = Symbol('ipc-main.socket')
 
@@ -183,9 +185,9 @@ class IpcMain extends RegistryEmitter {
    * @returns {object}
    */
   stats() {
-    const hub = this[kHubState].hub
-    const [queueFrames, queueBytes, renderers] = hub ? hub.native.depth() : [0, 0, 0]
-    return { queueDepth: queueFrames, queueBytes, renderers }
+    const hub = this[kScope] ? null : this[kHubState].hub
+    if (hub === null) return buildStats(null, null, [0, 0, 0])
+    return buildStats(hub.native.counters(), hub.localCounters, hub.native.depth())
   }
 }
 
@@ -254,6 +256,8 @@ class Hub {
     this.state = state
     /** `{ address, token, dir }` while listening on a socket. */
     this.listening = null
+    /** Messages that skip the Rust links (in-process shortcuts), for stats(). */
+    this.localCounters = new LocalCounters()
     this.contents = new Map()
     /**
      * Payloads of in-process renderers' frames (CODEC_LOCAL), in the order
@@ -290,6 +294,7 @@ class Hub {
   }
 
   dispatch(kind, codec, renderer, request, channel, buf, start, end) {
+    if (diagnostics.DEBUG) diagnostics.log('in', kind, channel, renderer, codec === CODEC_LOCAL ? null : end - start)
     if (kind === KIND.CONNECT) {
       this.onConnect(renderer, JSON.parse(buf.utf8Slice(start, end)))
       return
@@ -401,8 +406,15 @@ class Hub {
 
   answerSync(wc, request, enc) {
     const local = wc[kLocalPort]
+    if (wc[kSocket]) {
+      this.sendTo(wc, KIND.SYNC_REPLY, request, '', enc)
+      return
+    }
+    // Straight to the waiting renderer, not through a link: counted here.
+    const bytes = local !== undefined ? 0 : diagnostics.sizeOf(enc.data) + 1
+    this.localCounters.add(KIND.SYNC_REPLY, bytes)
+    if (diagnostics.DEBUG) diagnostics.log('out', KIND.SYNC_REPLY, '', wc.id, local !== undefined ? null : bytes)
     if (local !== undefined) local.answerSync(request, enc)
-    else if (wc[kSocket]) this.sendTo(wc, KIND.SYNC_REPLY, request, '', enc)
     else this.native.completeSync(wc.id, request, toTagged(enc))
   }
 
@@ -446,8 +458,14 @@ class Hub {
   result(wc, request, ok, enc) {
     if (wc.isDestroyed()) return
     const local = wc[kLocalPort]
-    if (local !== undefined) local.settle(request, ok, enc)
-    else this.sendTo(wc, ok ? KIND.RESULT_OK : KIND.RESULT_ERR, request, '', enc)
+    if (local !== undefined) {
+      const kind = ok ? KIND.RESULT_OK : KIND.RESULT_ERR
+      this.localCounters.add(kind, 0)
+      if (diagnostics.DEBUG) diagnostics.log('out', kind, '', wc.id, null)
+      local.settle(request, ok, enc)
+    } else {
+      this.sendTo(wc, ok ? KIND.RESULT_OK : KIND.RESULT_ERR, request, '', enc)
+    }
   }
 
   /**
@@ -455,6 +473,7 @@ class Hub {
    * doorbell rings once for this whole synchronous stretch of sends.
    */
   sendTo(wc, kind, request, channel, enc) {
+    if (diagnostics.DEBUG) diagnostics.log('out', kind, channel, wc.id, diagnostics.sizeOf(enc.data))
     if (typeof enc.data === 'string') {
       this.native.sendStr(wc.id, kind, request, channel, enc.codec, enc.data)
     } else {

@@ -67,9 +67,37 @@ pub struct Link {
   pub inbox: Arc<Inbox>,
 }
 
+/// Messages and bytes per frame kind, in (renderer -> main, through the
+/// inbox) and out (main -> renderer, through a link): `ipcMain.stats()`.
+#[derive(Default)]
+pub struct Counters {
+  msgs: [AtomicU64; 32],
+  bytes: [AtomicU64; 32],
+}
+
+impl Counters {
+  fn add(&self, frame: &[u8]) {
+    if let Some(&k) = frame.get(4) {
+      let k = (k as usize).min(31);
+      self.msgs[k].fetch_add(1, Ordering::Relaxed);
+      self.bytes[k].fetch_add(frame.len() as u64, Ordering::Relaxed);
+    }
+  }
+
+  /// `(messages, bytes)` of frames of kind `k`.
+  pub fn of(&self, k: u8) -> (u64, u64) {
+    let k = (k as usize).min(31);
+    (self.msgs[k].load(Ordering::Relaxed), self.bytes[k].load(Ordering::Relaxed))
+  }
+}
+
 /// The Rust half of one `IpcMain`.
 pub struct Hub {
   id: u64,
+  /// Frames that came in, per kind.
+  pub counted_in: Counters,
+  /// Frames sent to renderers, per kind.
+  pub counted_out: Counters,
   /// Everything renderers send to main, in one order.
   pub inbox: Inbox,
   links: Mutex<HashMap<u32, Arc<Link>>>,
@@ -84,6 +112,8 @@ impl Hub {
     let hub = Arc::new(Hub {
       id,
       inbox: Inbox::new(bell),
+      counted_in: Counters::default(),
+      counted_out: Counters::default(),
       links: Mutex::default(),
       syncs: Mutex::default(),
       closed: AtomicBool::new(false),
@@ -158,6 +188,7 @@ impl Hub {
   /// # Errors
   /// [`IpcError::Disconnected`] when the hub is closed.
   pub fn push(&self, frame: Vec<u8>) -> Result<()> {
+    self.counted_in.add(&frame);
     self.inbox.push(frame)
   }
 
@@ -167,6 +198,7 @@ impl Hub {
   /// # Errors
   /// [`IpcError::Disconnected`] when the hub is closed.
   pub fn push_quiet(&self, frame: Vec<u8>) -> Result<()> {
+    self.counted_in.add(&frame);
     self.inbox.push_quiet(frame)
   }
 
@@ -178,7 +210,10 @@ impl Hub {
   pub fn send_to(&self, renderer: u32, frame: Vec<u8>) -> Result<()> {
     let link = lock(&self.links).get(&renderer).cloned();
     match link {
-      Some(l) => l.inbox.push_quiet(frame).map_err(|_| IpcError::NoRenderer(renderer)),
+      Some(l) => {
+        self.counted_out.add(&frame);
+        l.inbox.push_quiet(frame).map_err(|_| IpcError::NoRenderer(renderer))
+      }
       None => Err(IpcError::NoRenderer(renderer)),
     }
   }
@@ -367,6 +402,22 @@ mod tests {
     assert_eq!(f.kind, wire::kind::CLOSED);
     assert_eq!(h.push(vec![1]), Err(IpcError::Disconnected));
     assert_eq!(h.attach(inbox()).err(), Some(IpcError::Disconnected));
+  }
+
+  #[test]
+  fn frames_are_counted_per_kind_and_direction() {
+    let h = hub();
+    let r = h.attach(inbox()).unwrap();
+    h.push(wire::encode(wire::kind::SEND, 1, r, 0, b"ch", b"[1]")).unwrap();
+    h.push_quiet(wire::encode(wire::kind::SEND, 1, r, 0, b"ch", b"[22]")).unwrap();
+    h.push(wire::encode(wire::kind::INVOKE, 1, r, 1, b"ch", b"")).unwrap();
+    h.send_to(r, wire::encode(wire::kind::RESULT_OK, 1, r, 1, b"", b"[3]")).unwrap();
+    assert!(h.send_to(r + 100, wire::encode(wire::kind::MESSAGE, 1, r, 0, b"", b"")).is_err());
+    let header = wire::HEADER_LEN as u64;
+    assert_eq!(h.counted_in.of(wire::kind::SEND), (2, 2 * (header + 2) + 3 + 4));
+    assert_eq!(h.counted_in.of(wire::kind::INVOKE), (1, header + 2));
+    assert_eq!(h.counted_out.of(wire::kind::RESULT_OK), (1, header + 3));
+    assert_eq!(h.counted_out.of(wire::kind::MESSAGE), (0, 0), "not sent, not counted");
   }
 
   #[test]

@@ -133,6 +133,21 @@ impl NativeHub {
     self.bell.keep_alive(on);
   }
 
+  /// `[messages, bytes]` per frame kind 0..32, first of frames in
+  /// (renderer -> main), then out (main -> renderer): 128 numbers.
+  #[napi(catch_unwind)]
+  pub fn counters(&self) -> Vec<f64> {
+    let mut out = Vec::with_capacity(128);
+    for c in [&self.hub.counted_in, &self.hub.counted_out] {
+      for k in 0..32u8 {
+        let (m, b) = c.of(k);
+        out.push(m as f64);
+        out.push(b as f64);
+      }
+    }
+    out
+  }
+
   /// Frames and bytes waiting, and renderers attached.
   #[napi(catch_unwind)]
   pub fn depth(&self) -> Vec<f64> {
