@@ -1,0 +1,4 @@
+'use strict'
+// mocha; `electron` is aliased by ../electron-alias.js (require in ../../.mocharc.js).
+
+require('../spec/in-process')({ describe, it, before, after, beforeEach, afterEach })
