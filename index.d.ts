@@ -72,18 +72,52 @@ export interface ListenResult {
 export interface ConnectOptions {
   /** The token returned by `listen()`; a wrong or missing token rejects with `code: 'IPC_AUTH_FAILED'`. */
   token?: string;
+  /** Milliseconds the handshake may take (default 10000). */
+  timeout?: number;
+}
+
+/** Messages and encoded bytes of one kind of frame. */
+export interface IpcCount {
+  messages: number;
+  bytes: number;
 }
 
 /** Counters returned by `IpcMain.stats()`; the named fields are always present, more may be added. */
 export interface IpcStats {
+  /** Messages renderers sent to this hub (every kind). */
+  messagesIn: number;
+  /** Their encoded bytes (an in-process renderer's clones count 0). */
+  bytesIn: number;
+  /** Messages this hub sent to renderers (every kind). */
+  messagesOut: number;
+  /** Their encoded bytes. */
+  bytesOut: number;
+  /** Renderer -> main, per kind. */
+  in: {
+    send: IpcCount;
+    sendSync: IpcCount;
+    invoke: IpcCount;
+    connect: IpcCount;
+    disconnect: IpcCount;
+    invokeReply: IpcCount;
+    invokeReplyError: IpcCount;
+    cancel: IpcCount;
+  };
+  /** Main -> renderer, per kind. */
+  out: {
+    message: IpcCount;
+    result: IpcCount;
+    resultError: IpcCount;
+    syncReply: IpcCount;
+    invokeRenderer: IpcCount;
+    closed: IpcCount;
+  };
   /** Frames queued for this hub and not yet dispatched. */
   queueDepth: number;
   /** Bytes of those frames. */
   queueBytes: number;
   /** Renderers currently attached. */
   renderers: number;
-  /** Further counters may be added (per message kind, ...). */
-  [key: string]: unknown;
 }
 
 /** Placeholder for Electron's `MessagePortMain` (message ports are not implemented yet; `ports` is always empty). */
@@ -397,9 +431,9 @@ export declare class IpcMain extends EventEmitter implements IpcMainLike<WebCont
   /** Lets the process exit even while listening. */
   unref(): this;
   /** Starts a child Node process as a connected renderer (like `child_process.fork`), listening first if needed. */
-  fork(modulePath: string, args?: readonly string[], options?: ForkOptions): Promise<WebContents>;
+  fork(modulePath: string | URL, args?: readonly string[], options?: ForkOptions): Promise<WebContents>;
   /** Starts a child Node process as a connected renderer, without arguments. */
-  fork(modulePath: string, options?: ForkOptions): Promise<WebContents>;
+  fork(modulePath: string | URL, options?: ForkOptions): Promise<WebContents>;
   /** Starts a `worker_threads` Worker as a connected renderer. */
   spawnWorker(filename: string | URL, options?: WorkerOptions): Promise<WebContents>;
   /** Message, byte, queue and renderer counters. */

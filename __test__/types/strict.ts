@@ -133,7 +133,7 @@ async function hub(): Promise<void> {
   const total: number = stats.queueDepth + stats.queueBytes + stats.renderers;
   const threadAddr: string = isolated.threadAddress;
   const sock: string | null = isolated.address;
-  const extra: unknown = stats['invokeIn'];
+  const extra: number = stats.in.invoke.messages;
   await isolated.close();
   // @ts-expect-error close() returns a promise, not a hub
   isolated.close().ref();
@@ -372,3 +372,22 @@ function portable(event: IpcMainEvent, n: number): void { event.reply('portable'
 portable(electronEvent, 1);
 ipcMain.on('portable', portable);
 void [fromElectron1, fromElectron2, fromElectron3, fromElectron4, fromElectron5, fromElectron6];
+
+// ---- stats(), listen(), fork(), connect() --------------------------------------
+{
+  const hub = new IpcMain();
+  const s = hub.stats();
+  const sent: number = s.in.send.messages + s.out.result.bytes + s.messagesIn + s.queueDepth;
+  void sent;
+  // @ts-expect-error not a kind main receives
+  void s.in.message;
+  void (async () => {
+    const { address, token } = await hub.listen({ maxFrameSize: 1 << 20 });
+    const wc = await hub.fork(new URL('file:///child.js'), ['--flag'], { stdio: 'inherit' });
+    const pid: number | undefined = wc.process?.pid;
+    void pid;
+    const r = await connect(address, { token, timeout: 5000 });
+    r.send('x');
+    hub.unref().ref();
+  })();
+}
