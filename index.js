@@ -8,6 +8,8 @@ const { webContents } = require('./lib/web-contents')
 
 let defaultMain = null
 let defaultRenderer = null
+/** The default renderer is this environment's own in-process one. */
+let defaultIsLocal = false
 
 function getIpcMain() {
   if (defaultMain === null) defaultMain = new IpcMain()
@@ -17,6 +19,14 @@ function getIpcMain() {
 const kDefaultRenderer = Symbol.for('ipc-main.defaultRenderer')
 
 function getIpcRenderer() {
+  // After `ipcMain.close()` (or its close()), the in-process default
+  // renderer is disconnected for good, while `ipcMain` starts a fresh hub on
+  // next use: give the next user a renderer of that fresh hub, as a test
+  // file run after another in the same process expects.
+  if (defaultIsLocal && !require('./lib/ipc-renderer').isOpen(defaultRenderer)) {
+    defaultRenderer = null
+    defaultIsLocal = false
+  }
   if (defaultRenderer === null) {
     // In a worker started by spawnWorker() or a child started by fork(), the
     // bootstrap connected it; a process given IPC_MAIN_ADDRESS connects now.
@@ -27,7 +37,10 @@ function getIpcRenderer() {
       })
       globalThis[kDefaultRenderer] = defaultRenderer
     }
-    if (defaultRenderer === null) defaultRenderer = getIpcMain().createRenderer()
+    if (defaultRenderer === null) {
+      defaultRenderer = getIpcMain().createRenderer()
+      defaultIsLocal = true
+    }
   }
   return defaultRenderer
 }

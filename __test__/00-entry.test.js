@@ -146,4 +146,22 @@ describe('require("ipc-main")', SUITE, () => {
     assert.equal(res.status, 0, res.stderr)
     assert.equal(res.stdout.trim(), '[2,"c"]')
   })
+
+  it('after ipcMain.close(), the default ipcRenderer is a fresh renderer of the fresh hub', () => {
+    const res = runChild(`
+      const ipc = require(entry)
+      ;(async () => {
+        ipc.ipcMain.handle('a', () => 'first')
+        const first = ipc.ipcRenderer
+        const answers = [await first.invoke('a')]
+        await ipc.ipcMain.close()
+        ipc.ipcMain.handle('b', () => 'second')
+        answers.push(ipc.ipcRenderer === first, await ipc.ipcRenderer.invoke('b'))
+        answers.push(await first.invoke('b').catch((e) => e.code))
+        console.log(JSON.stringify(answers))
+      })()
+    `)
+    assert.equal(res.status, 0, res.stderr)
+    assert.equal(res.stdout.trim(), '["first",false,"second","IPC_DISCONNECTED"]')
+  })
 })

@@ -404,9 +404,15 @@ class LocalPort extends NativePort {
   }
 }
 
+/** Whether `renderer` is still connected (not closed, main not gone). */
+function isOpen(renderer) {
+  return renderer[kState].status === OPEN
+}
+
 module.exports = {
   IpcRenderer,
   LocalPort,
+  isOpen,
   kPort,
   kDisconnect,
   kOnFrame,
