@@ -22,7 +22,7 @@ pub mod server;
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use tokio::runtime::Runtime;
+use tokio::runtime::Handle;
 
 /// The socket protocol version in the handshake.
 pub const PROTOCOL: u64 = 1;
@@ -31,18 +31,26 @@ pub const HANDSHAKE_LIMIT: usize = 64 * 1024;
 /// How long a new connection may take to send its handshake.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
-  tokio::runtime::Builder::new_multi_thread()
-    .worker_threads(1)
-    .thread_name("ipc-main-io")
+static RUNTIME: LazyLock<Handle> = LazyLock::new(|| {
+  // One thread drives every connection of the process: a current-thread
+  // runtime wakes straight into the task whose socket is ready (measured:
+  // fewer context switches per round trip than a one-worker multi-thread
+  // runtime).
+  let rt = tokio::runtime::Builder::new_current_thread()
     .enable_io()
     .enable_time()
     .build()
-    .expect("ipc-main: cannot start the IO runtime")
+    .expect("ipc-main: cannot start the IO runtime");
+  let handle = rt.handle().clone();
+  std::thread::Builder::new()
+    .name("ipc-main-io".into())
+    .spawn(move || rt.block_on(std::future::pending::<()>()))
+    .expect("ipc-main: cannot start the IO thread");
+  handle
 });
 
 /// The IO runtime.
-pub fn runtime() -> &'static Runtime {
+pub fn runtime() -> &'static Handle {
   &RUNTIME
 }
 
