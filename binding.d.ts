@@ -118,6 +118,13 @@ export declare class NativeRenderer {
   sendSyncStr(request: number, channel: string, codec: number, payload: string): Buffer | null
   /** As `sendSyncStr`, with an encoded byte payload. */
   sendSyncBytes(request: number, channel: string, codec: number, payload: Uint8Array): Buffer | null
+  /**
+   * Queues frames JS wrote back to back (see `check_batch`) and rings the
+   * hub; `false` once disconnected.
+   */
+  sendFrames(frames: Uint8Array): boolean
+  /** The largest frame main accepts. */
+  get maxFrame(): number
   /** Rings the hub's doorbell for frames sent since the last flush. */
   flush(): void
   /** Takes queued frames from main, as `NativeHub.drain`. */
@@ -145,6 +152,13 @@ export declare class NativeSocketRenderer {
   sendSyncStr(request: number, channel: string, codec: number, payload: string): Buffer | null
   /** As `sendSyncStr`, with an encoded byte payload. */
   sendSyncBytes(request: number, channel: string, codec: number, payload: Uint8Array): Buffer | null
+  /**
+   * Queues frames JS wrote back to back (see `check_batch`) and writes
+   * them; `false` once disconnected.
+   */
+  sendFrames(frames: Uint8Array): boolean
+  /** The largest frame main accepts. */
+  get maxFrame(): number
   /** Writes the frames sent since the last flush. */
   flush(): void
   /** Takes queued frames from main, as `NativeHub.drain`. */

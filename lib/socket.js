@@ -56,7 +56,10 @@ function hookExit() {
       hub.native.flushBlocking(EXIT_FLUSH_MS)
       removeDir(hub.listening)
     }
-    for (const port of ports) port.native.flushBlocking(EXIT_FLUSH_MS)
+    for (const port of ports) {
+      port.handOver()
+      port.native.flushBlocking(EXIT_FLUSH_MS)
+    }
   })
 }
 

@@ -16,6 +16,8 @@ class WorkerPort extends RemotePort {
   constructor(hubId, meta) {
     // Like parentPort.on('message'): a listener keeps the worker alive.
     super((onDoorbell) => attachRenderer(hubId, onDoorbell, JSON.stringify(meta)), true)
+    // `send(); process.exit()` in a worker: the batch goes before the exit.
+    process.once('exit', () => this.handOver())
   }
 }
 

@@ -84,6 +84,16 @@ impl Counters {
     }
   }
 
+  /// Counts every frame of a batch written back to back.
+  fn add_all(&self, mut batch: &[u8]) {
+    while batch.len() >= wire::HEADER_LEN {
+      let len = 4 + u32::from_le_bytes([batch[0], batch[1], batch[2], batch[3]]) as usize;
+      let (frame, rest) = batch.split_at(len.min(batch.len()));
+      self.add(frame);
+      batch = rest;
+    }
+  }
+
   /// `(messages, bytes)` of frames of kind `k`.
   pub fn of(&self, k: u8) -> (u64, u64) {
     let k = (k as usize).min(31);
@@ -200,6 +210,17 @@ impl Hub {
   pub fn push_quiet(&self, frame: Vec<u8>) -> Result<()> {
     self.counted_in.add(&frame);
     self.inbox.push_quiet(frame)
+  }
+
+  /// Queues several whole frames written back to back (one renderer's
+  /// burst, encoded in JS) as one entry, without ringing; see
+  /// [`push_quiet`](Self::push_quiet).
+  ///
+  /// # Errors
+  /// [`IpcError::Disconnected`] when the hub is closed.
+  pub fn push_batch_quiet(&self, batch: Vec<u8>) -> Result<()> {
+    self.counted_in.add_all(&batch);
+    self.inbox.push_quiet(batch)
   }
 
   /// Queues a frame for one renderer without ringing its doorbell: the

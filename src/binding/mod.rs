@@ -72,6 +72,20 @@ pub(crate) fn frame_within(
   ))
 }
 
+/// Checks a batch of frames a renderer's JS wrote back to back: whole
+/// frames, each a kind a renderer sends, none over `limit`.
+pub(crate) fn check_batch(mut batch: &[u8], limit: usize) -> Result<()> {
+  while !batch.is_empty() {
+    match wire::parse(batch, limit) {
+      Ok(Some((f, n))) if f.kind < wire::kind::MESSAGE && f.kind != wire::kind::CONNECT => batch = &batch[n..],
+      Ok(Some(_)) => return Err(Error::new(Status::InvalidArg, "a frame of a kind a renderer may not send")),
+      Ok(None) => return Err(Error::new(Status::InvalidArg, "a truncated frame")),
+      Err(e) => return Err(Error::new(Status::InvalidArg, e.to_string())),
+    }
+  }
+  Ok(())
+}
+
 /// Counts what a renderer queued quietly since its last flush, so a long
 /// synchronous burst of sends is handed over in pieces while it is still
 /// being produced (the receiver works in parallel) instead of all at once

@@ -157,6 +157,26 @@ impl NativeRenderer {
     self.send_sync(env, request, &channel, codec, &Payload::Bytes(payload))
   }
 
+  /// Queues frames JS wrote back to back (see `check_batch`) and rings the
+  /// hub; `false` once disconnected.
+  #[napi(catch_unwind)]
+  pub fn send_frames(&self, frames: &[u8]) -> Result<bool> {
+    if self.closed {
+      return Ok(false);
+    }
+    super::check_batch(frames, u32::MAX as usize)?;
+    self.burst.reset();
+    let ok = self.hub.push_batch_quiet(frames.to_vec()).is_ok();
+    let _ = self.hub.inbox.flush();
+    Ok(ok)
+  }
+
+  /// The largest frame main accepts.
+  #[napi(getter)]
+  pub fn max_frame(&self) -> f64 {
+    u32::MAX as f64
+  }
+
   /// Rings the hub's doorbell for frames sent since the last flush.
   #[napi(catch_unwind)]
   pub fn flush(&self) {

@@ -228,6 +228,26 @@ impl NativeSocketRenderer {
     self.send_sync(env, request, &channel, codec, &Payload::Bytes(payload))
   }
 
+  /// Queues frames JS wrote back to back (see `check_batch`) and writes
+  /// them; `false` once disconnected.
+  #[napi(catch_unwind)]
+  pub fn send_frames(&self, frames: &[u8]) -> Result<bool> {
+    if self.closed {
+      return Ok(false);
+    }
+    super::check_batch(frames, self.max_frame)?;
+    self.burst.reset();
+    let ok = self.client.push_quiet(frames.to_vec()).is_ok();
+    self.client.flush();
+    Ok(ok)
+  }
+
+  /// The largest frame main accepts.
+  #[napi(getter)]
+  pub fn max_frame(&self) -> f64 {
+    self.max_frame as f64
+  }
+
   /// Writes the frames sent since the last flush.
   #[napi(catch_unwind)]
   pub fn flush(&self) {
