@@ -58,8 +58,7 @@ function toJson(v, seen, depth) {
     case 'boolean':
       return v ? 'true' : 'false'
     case 'number':
-      // NaN/±Infinity would become null and -0 would become 0.
-      return Number.isFinite(v) && (v !== 0 || 1 / v > 0) ? '' + v : undefined
+      return numberJson(v)
     case 'object': {
       if (v === null) return 'null'
       if (depth > MAX_DEPTH || seen.has(v) || isProxy(v)) return undefined
@@ -67,11 +66,14 @@ function toJson(v, seen, depth) {
       const proto = getProto(v)
       if (proto === ArrayProto && isArray(v)) {
         const n = v.length
-        // Extra own properties (or holes) would be lost or changed by JSON.
-        if (objectKeys(v).length !== n) return undefined
+        // Extra own properties would be lost by JSON (holes read as
+        // undefined, which is refused below).
+        if (n !== 0 && objectKeys(v).length !== n) return undefined
         let out = '['
         for (let i = 0; i < n; i++) {
-          const item = toJson(v[i], seen, depth + 1)
+          const e = v[i]
+          // Numbers inline: the common leaf, without a call.
+          const item = typeof e === 'number' ? numberJson(e) : toJson(e, seen, depth + 1)
           if (item === undefined) return undefined
           out += i === 0 ? item : ',' + item
         }
@@ -81,9 +83,10 @@ function toJson(v, seen, depth) {
       let out = '{'
       let first = true
       for (const k in v) {
-        const item = toJson(v[k], seen, depth + 1)
+        const e = v[k]
+        const item = typeof e === 'number' ? numberJson(e) : toJson(e, seen, depth + 1)
         if (item === undefined) return undefined
-        out += (first ? '' : ',') + quote(k) + ':' + item
+        out += (first ? quoteKey(k) : ',' + quoteKey(k)) + ':' + item
         first = false
       }
       return out + '}'
@@ -92,6 +95,24 @@ function toJson(v, seen, depth) {
       // undefined, bigint, symbol, function
       return undefined
   }
+}
+
+/** A number as JSON, or undefined: NaN/±Infinity would become null, -0 would become 0. */
+function numberJson(v) {
+  return Number.isFinite(v) && (v !== 0 || 1 / v > 0) ? '' + v : undefined
+}
+
+/** Quoted object keys, remembered: the same few keys recur in every message. */
+const keyCache = new Map()
+const KEY_CACHE_MAX = 4096
+
+function quoteKey(k) {
+  let q = keyCache.get(k)
+  if (q === undefined) {
+    q = quote(k)
+    if (keyCache.size < KEY_CACHE_MAX) keyCache.set(k, q)
+  }
+  return q
 }
 
 /**
