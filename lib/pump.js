@@ -12,6 +12,26 @@ const BATCH_FRAMES = 1024
 /** Bytes (about) taken per doorbell before yielding. */
 const BATCH_BYTES = 16 * 1024 * 1024
 
+/**
+ * Every pump of this JS environment, weakly: when the event loop runs out
+ * of work ('beforeExit'), each delivers what is still queued. A renderer on
+ * another thread pushes its last frames (its DISCONNECT) just before its
+ * thread ends, and main's loop can see the Worker's exit, find nothing else
+ * alive and stop before the doorbell's callback runs: this catches that,
+ * and the delivery may give the loop more work.
+ */
+const live = new Set()
+const forget = new FinalizationRegistry((ref) => live.delete(ref))
+let hooked = false
+
+function onBeforeExit() {
+  for (const ref of live) {
+    const pump = ref.deref()
+    if (pump === undefined) live.delete(ref)
+    else pump.run(Infinity)
+  }
+}
+
 class Pump {
   /**
    * @param {{ drain(maxFrames: number, maxBytes: number): Buffer | null }} native
@@ -23,6 +43,13 @@ class Pump {
     this.dispatch = dispatch
     this.batch = null
     this.at = 0
+    const ref = new WeakRef(this)
+    live.add(ref)
+    forget.register(this, ref)
+    if (!hooked) {
+      hooked = true
+      process.on('beforeExit', onBeforeExit)
+    }
   }
 
   /**
