@@ -81,7 +81,10 @@ impl FrameReader {
   /// the frame's end and [`next_owned`](Self::next_owned) hands it over.
   pub fn spare(&mut self) -> &mut Vec<u8> {
     if let Some(total) = self.pending_len() {
-      if total >= OWN_BUFFER && total <= self.limit && (self.start > 0 || self.buf.capacity() != total) {
+      if total >= OWN_BUFFER
+        && total <= self.limit
+        && (self.start > 0 || self.buf.capacity() != total)
+      {
         let mut own = Vec::with_capacity(total);
         own.extend_from_slice(&self.buf[self.start..]);
         self.buf = own;
@@ -94,7 +97,9 @@ impl FrameReader {
     }
     self.compact();
     let have = self.buf.len();
-    let want = self.pending_len().map_or(0, |t| t.min(self.limit).saturating_sub(have));
+    let want = self
+      .pending_len()
+      .map_or(0, |t| t.min(self.limit).saturating_sub(have));
     self.buf.reserve(want.max(READ_CHUNK));
     if self.buf.capacity() > 4 * READ_CHUNK && have == 0 && want == 0 {
       // A large frame went through: do not keep its buffer for ever.
@@ -488,7 +493,15 @@ mod tests {
   fn frames_come_out_whole_however_the_bytes_are_cut() {
     let mut bytes = Vec::new();
     for i in 0..50u32 {
-      wire::encode_into(&mut bytes, kind::SEND, 1, 3, i, b"ch", &vec![i as u8; i as usize * 7]);
+      wire::encode_into(
+        &mut bytes,
+        kind::SEND,
+        1,
+        3,
+        i,
+        b"ch",
+        &vec![i as u8; i as usize * 7],
+      );
     }
     for cut in [1usize, 3, 7, 20, 64, 1000] {
       let mut r = FrameReader::new(1 << 20);
@@ -510,7 +523,10 @@ mod tests {
   fn a_huge_length_prefix_fails_before_its_body_arrives() {
     let mut r = FrameReader::new(1024);
     r.extend(&u32::MAX.to_le_bytes());
-    assert!(matches!(r.next_frame(), Err(IpcError::FrameTooLarge { .. })));
+    assert!(matches!(
+      r.next_frame(),
+      Err(IpcError::FrameTooLarge { .. })
+    ));
     let mut r = FrameReader::new(1024);
     r.extend(&[5, 0, 0, 0]);
     assert!(matches!(r.next_frame(), Err(IpcError::BadFrame(_))));

@@ -31,7 +31,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
   m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-static EXPECTED_WORKERS: LazyLock<Mutex<HashMap<u64, (u64, String)>>> = LazyLock::new(Default::default);
+static EXPECTED_WORKERS: LazyLock<Mutex<HashMap<u64, (u64, String)>>> =
+  LazyLock::new(Default::default);
 static NEXT_NONCE: AtomicU64 = AtomicU64::new(1);
 
 /// Records that a worker about to start belongs to hub `hub` and runs
@@ -97,7 +98,10 @@ impl Counters {
   /// `(messages, bytes)` of frames of kind `k`.
   pub fn of(&self, k: u8) -> (u64, u64) {
     let k = (k as usize).min(31);
-    (self.msgs[k].load(Ordering::Relaxed), self.bytes[k].load(Ordering::Relaxed))
+    (
+      self.msgs[k].load(Ordering::Relaxed),
+      self.bytes[k].load(Ordering::Relaxed),
+    )
   }
 }
 
@@ -233,7 +237,9 @@ impl Hub {
     match link {
       Some(l) => {
         self.counted_out.add(&frame);
-        l.inbox.push_quiet(frame).map_err(|_| IpcError::NoRenderer(renderer))
+        l.inbox
+          .push_quiet(frame)
+          .map_err(|_| IpcError::NoRenderer(renderer))
       }
       None => Err(IpcError::NoRenderer(renderer)),
     }
@@ -334,7 +340,7 @@ impl SyncSlot {
     let mut i = 0u32;
     while !self.ready.load(Ordering::Acquire) && start.elapsed() < spin {
       i = i.wrapping_add(1);
-      if i % 64 == 0 {
+      if i.is_multiple_of(64) {
         std::thread::yield_now();
       } else {
         std::hint::spin_loop();
@@ -400,7 +406,10 @@ mod tests {
     let t = std::thread::spawn(move || {
       std::thread::sleep(Duration::from_millis(20));
       assert!(h2.complete_sync(r, 9, Ok(vec![42])));
-      assert!(!h2.complete_sync(r, 9, Ok(vec![43])), "second reply ignored");
+      assert!(
+        !h2.complete_sync(r, 9, Ok(vec![43])),
+        "second reply ignored"
+      );
     });
     assert_eq!(slot.wait(Duration::from_micros(50)), Ok(vec![42]));
     t.join().unwrap();
@@ -429,16 +438,32 @@ mod tests {
   fn frames_are_counted_per_kind_and_direction() {
     let h = hub();
     let r = h.attach(inbox()).unwrap();
-    h.push(wire::encode(wire::kind::SEND, 1, r, 0, b"ch", b"[1]")).unwrap();
-    h.push_quiet(wire::encode(wire::kind::SEND, 1, r, 0, b"ch", b"[22]")).unwrap();
-    h.push(wire::encode(wire::kind::INVOKE, 1, r, 1, b"ch", b"")).unwrap();
-    h.send_to(r, wire::encode(wire::kind::RESULT_OK, 1, r, 1, b"", b"[3]")).unwrap();
-    assert!(h.send_to(r + 100, wire::encode(wire::kind::MESSAGE, 1, r, 0, b"", b"")).is_err());
+    h.push(wire::encode(wire::kind::SEND, 1, r, 0, b"ch", b"[1]"))
+      .unwrap();
+    h.push_quiet(wire::encode(wire::kind::SEND, 1, r, 0, b"ch", b"[22]"))
+      .unwrap();
+    h.push(wire::encode(wire::kind::INVOKE, 1, r, 1, b"ch", b""))
+      .unwrap();
+    h.send_to(r, wire::encode(wire::kind::RESULT_OK, 1, r, 1, b"", b"[3]"))
+      .unwrap();
+    assert!(h
+      .send_to(
+        r + 100,
+        wire::encode(wire::kind::MESSAGE, 1, r, 0, b"", b"")
+      )
+      .is_err());
     let header = wire::HEADER_LEN as u64;
-    assert_eq!(h.counted_in.of(wire::kind::SEND), (2, 2 * (header + 2) + 3 + 4));
+    assert_eq!(
+      h.counted_in.of(wire::kind::SEND),
+      (2, 2 * (header + 2) + 3 + 4)
+    );
     assert_eq!(h.counted_in.of(wire::kind::INVOKE), (1, header + 2));
     assert_eq!(h.counted_out.of(wire::kind::RESULT_OK), (1, header + 3));
-    assert_eq!(h.counted_out.of(wire::kind::MESSAGE), (0, 0), "not sent, not counted");
+    assert_eq!(
+      h.counted_out.of(wire::kind::MESSAGE),
+      (0, 0),
+      "not sent, not counted"
+    );
   }
 
   #[test]

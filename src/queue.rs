@@ -246,10 +246,20 @@ pub(crate) mod tests {
     assert_eq!(bell.rings.load(Ordering::SeqCst), 1);
     let mut out = Vec::new();
     let d = q.drain_into(&mut out, usize::MAX, usize::MAX);
-    assert_eq!(d, Drained { frames: 100, more: false });
+    assert_eq!(
+      d,
+      Drained {
+        frames: 100,
+        more: false
+      }
+    );
     assert_eq!(out, (0..100u8).collect::<Vec<_>>());
     q.push(vec![1]).unwrap();
-    assert_eq!(bell.rings.load(Ordering::SeqCst), 2, "rings again once drained");
+    assert_eq!(
+      bell.rings.load(Ordering::SeqCst),
+      2,
+      "rings again once drained"
+    );
   }
 
   #[test]
@@ -259,14 +269,38 @@ pub(crate) mod tests {
       q.push(vec![i; 4]).unwrap();
     }
     let mut out = Vec::new();
-    assert_eq!(q.drain_into(&mut out, 3, usize::MAX), Drained { frames: 3, more: true });
+    assert_eq!(
+      q.drain_into(&mut out, 3, usize::MAX),
+      Drained {
+        frames: 3,
+        more: true
+      }
+    );
     assert_eq!(bell.rings.load(Ordering::SeqCst), 2);
-    assert_eq!(q.depth(), Depth { frames: 7, bytes: 28 });
+    assert_eq!(
+      q.depth(),
+      Depth {
+        frames: 7,
+        bytes: 28
+      }
+    );
     out.clear();
     // The byte bound stops after the first frame that would pass it.
-    assert_eq!(q.drain_into(&mut out, 100, 6), Drained { frames: 1, more: true });
+    assert_eq!(
+      q.drain_into(&mut out, 100, 6),
+      Drained {
+        frames: 1,
+        more: true
+      }
+    );
     let d = q.drain_into(&mut out, 100, usize::MAX);
-    assert_eq!(d, Drained { frames: 6, more: false });
+    assert_eq!(
+      d,
+      Drained {
+        frames: 6,
+        more: false
+      }
+    );
   }
 
   #[test]
@@ -298,7 +332,11 @@ pub(crate) mod tests {
     q.push_quiet(vec![1]).unwrap();
     q.drain_into(&mut out, 100, usize::MAX);
     q.flush().unwrap();
-    assert_eq!(bell.rings.load(Ordering::SeqCst), 1, "drained before the flush: no ring");
+    assert_eq!(
+      bell.rings.load(Ordering::SeqCst),
+      1,
+      "drained before the flush: no ring"
+    );
     q.close();
     assert_eq!(q.push_quiet(vec![2]), Err(IpcError::Disconnected));
   }

@@ -162,7 +162,6 @@ impl<L, H> Registry<L, H> {
   pub fn remove_handler(&mut self, channel: &str) -> Option<H> {
     self.handlers.remove(channel)
   }
-
 }
 
 #[cfg(test)]

@@ -149,10 +149,7 @@ pub fn parse(buf: &[u8], limit: usize) -> Result<Option<(FrameRef<'_>, usize)>> 
   }
   let total = 4 + body;
   if total > limit {
-    return Err(IpcError::FrameTooLarge {
-      len: total,
-      limit,
-    });
+    return Err(IpcError::FrameTooLarge { len: total, limit });
   }
   if buf.len() < HEADER_LEN {
     return Ok(None);

@@ -62,7 +62,13 @@ fn take(hub: &Hub) -> Vec<(u8, u32, u32, String, Vec<u8>)> {
   let mut out = Vec::new();
   let mut at = 0;
   while let Ok(Some((f, n))) = wire::parse(&buf[at..], usize::MAX) {
-    out.push((f.kind, f.renderer, f.request, f.channel.to_owned(), f.payload.to_vec()));
+    out.push((
+      f.kind,
+      f.renderer,
+      f.request,
+      f.channel.to_owned(),
+      f.payload.to_vec(),
+    ));
     at += n;
   }
   out
@@ -72,7 +78,11 @@ fn take(hub: &Hub) -> Vec<(u8, u32, u32, String, Vec<u8>)> {
 fn wait_frames(hub: &Hub, n: usize) {
   let until = Instant::now() + Duration::from_secs(5);
   while hub.inbox.depth().frames < n {
-    assert!(Instant::now() < until, "expected {n} frames, have {}", hub.inbox.depth().frames);
+    assert!(
+      Instant::now() < until,
+      "expected {n} frames, have {}",
+      hub.inbox.depth().frames
+    );
     std::thread::sleep(Duration::from_millis(2));
   }
 }
@@ -115,12 +125,20 @@ fn assert_closed(s: &mut UnixStream) {
 #[test]
 fn a_client_is_attached_and_its_frames_reach_the_hub_stamped_with_its_id() {
   let f = fixture(wire::DEFAULT_MAX_FRAME);
-  let c = handshake(f.listener.path(), TOKEN, serde_json::json!({ "pid": 7 }), Duration::from_secs(5)).unwrap();
+  let c = handshake(
+    f.listener.path(),
+    TOKEN,
+    serde_json::json!({ "pid": 7 }),
+    Duration::from_secs(5),
+  )
+  .unwrap();
   let id = c.id;
   let inbox = Arc::new(Inbox::new(Box::new(Rings::default())));
   let client = Client::start(c, inbox.clone()).unwrap();
   // The renderer field a client writes is ignored: the connection says who.
-  client.push_quiet(wire::encode(kind::SEND, 1, 999, 0, b"ch", b"[1]")).unwrap();
+  client
+    .push_quiet(wire::encode(kind::SEND, 1, 999, 0, b"ch", b"[1]"))
+    .unwrap();
   client.flush();
   wait_frames(&f.hub, 2);
   let got = take(&f.hub);
@@ -128,7 +146,9 @@ fn a_client_is_attached_and_its_frames_reach_the_hub_stamped_with_its_id() {
   assert_eq!(got[1], (kind::SEND, id, 0, "ch".into(), b"[1]".to_vec()));
 
   // Main -> renderer through the hub's link.
-  f.hub.send_to(id, wire::encode(kind::MESSAGE, 1, id, 0, b"back", b"[2]")).unwrap();
+  f.hub
+    .send_to(id, wire::encode(kind::MESSAGE, 1, id, 0, b"back", b"[2]"))
+    .unwrap();
   f.hub.flush_renderer(id);
   let until = Instant::now() + Duration::from_secs(5);
   while inbox.depth().frames == 0 {
@@ -139,13 +159,23 @@ fn a_client_is_attached_and_its_frames_reach_the_hub_stamped_with_its_id() {
   client.close();
   wait_frames(&f.hub, 1);
   let got = take(&f.hub);
-  assert_eq!((got[0].0, got[0].2), (kind::DISCONNECT, 1), "an explicit goodbye");
+  assert_eq!(
+    (got[0].0, got[0].2),
+    (kind::DISCONNECT, 1),
+    "an explicit goodbye"
+  );
 }
 
 #[test]
 fn a_blocked_send_sync_gets_its_reply_and_wakes_when_main_closes() {
   let f = fixture(wire::DEFAULT_MAX_FRAME);
-  let c = handshake(f.listener.path(), TOKEN, serde_json::Value::Null, Duration::from_secs(5)).unwrap();
+  let c = handshake(
+    f.listener.path(),
+    TOKEN,
+    serde_json::Value::Null,
+    Duration::from_secs(5),
+  )
+  .unwrap();
   let id = c.id;
   let inbox = Arc::new(Inbox::new(Box::new(Rings::default())));
   let client = Client::start(c, inbox).unwrap();
@@ -154,30 +184,57 @@ fn a_blocked_send_sync_gets_its_reply_and_wakes_when_main_closes() {
     wait_frames(&hub, 2);
     let got = take(&hub);
     assert_eq!(got[1].0, kind::SEND_SYNC);
-    hub.send_to(id, wire::encode(kind::SYNC_REPLY, 1, id, got[1].2, b"", b"[42]")).unwrap();
+    hub
+      .send_to(
+        id,
+        wire::encode(kind::SYNC_REPLY, 1, id, got[1].2, b"", b"[42]"),
+      )
+      .unwrap();
     hub.flush_renderer(id);
   });
   let reply = client
-    .send_sync(5, wire::encode(kind::SEND_SYNC, 1, id, 5, b"q", b"[]"), Duration::ZERO)
+    .send_sync(
+      5,
+      wire::encode(kind::SEND_SYNC, 1, id, 5, b"q", b"[]"),
+      Duration::ZERO,
+    )
     .unwrap();
   assert_eq!(reply, b"\x01[42]", "codec byte, then the payload");
   answer.join().unwrap();
 
   let c2 = client.clone();
-  let waiter = std::thread::spawn(move || c2.send_sync(6, wire::encode(kind::SEND_SYNC, 1, id, 6, b"q", b"[]"), Duration::ZERO));
+  let waiter = std::thread::spawn(move || {
+    c2.send_sync(
+      6,
+      wire::encode(kind::SEND_SYNC, 1, id, 6, b"q", b"[]"),
+      Duration::ZERO,
+    )
+  });
   wait_frames(&f.hub, 1);
   f.listener.stop();
   f.hub.close();
   f.listener.finish();
-  assert_eq!(waiter.join().unwrap(), Err(ipc_main::IpcError::Disconnected));
+  assert_eq!(
+    waiter.join().unwrap(),
+    Err(ipc_main::IpcError::Disconnected)
+  );
 }
 
 #[test]
 fn a_wrong_or_missing_token_is_refused_and_nothing_reaches_the_hub() {
   let f = fixture(wire::DEFAULT_MAX_FRAME);
   for token in ["", "nope", &TOKEN[..63], &format!("{TOKEN}0")] {
-    let err = handshake(f.listener.path(), token, serde_json::Value::Null, Duration::from_secs(5)).err();
-    assert!(matches!(err, Some(ConnectError::Auth)), "token {token:?}: {err:?}");
+    let err = handshake(
+      f.listener.path(),
+      token,
+      serde_json::Value::Null,
+      Duration::from_secs(5),
+    )
+    .err();
+    assert!(
+      matches!(err, Some(ConnectError::Auth)),
+      "token {token:?}: {err:?}"
+    );
   }
   assert_eq!(f.hub.inbox.depth().frames, 0);
   assert_eq!(f.listener.connections(), 0);
@@ -187,10 +244,19 @@ fn a_wrong_or_missing_token_is_refused_and_nothing_reaches_the_hub() {
 fn bad_first_frames_close_the_connection_before_the_hub_hears_of_it() {
   let f = fixture(wire::DEFAULT_MAX_FRAME);
   let not_connect = wire::encode(kind::SEND, 1, 0, 0, b"ch", b"[]");
-  let v2 = wire::encode(kind::CONNECT, 1, 0, 0, b"", format!(r#"{{"v":2,"token":"{TOKEN}"}}"#).as_bytes());
+  let v2 = wire::encode(
+    kind::CONNECT,
+    1,
+    0,
+    0,
+    b"",
+    format!(r#"{{"v":2,"token":"{TOKEN}"}}"#).as_bytes(),
+  );
   let not_json = wire::encode(kind::CONNECT, 1, 0, 0, b"", b"{nope");
   let huge_hello = (70_000u32).to_le_bytes().to_vec();
-  let garbage: Vec<u8> = (0..200u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+  let garbage: Vec<u8> = (0..200u32)
+    .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+    .collect();
   for bytes in [not_connect, v2, not_json, huge_hello, garbage] {
     let mut s = UnixStream::connect(f.listener.path()).unwrap();
     s.write_all(&bytes).unwrap();
@@ -198,7 +264,13 @@ fn bad_first_frames_close_the_connection_before_the_hub_hears_of_it() {
   }
   assert_eq!(f.hub.inbox.depth().frames, 0);
   // And a good client still gets in.
-  assert!(handshake(f.listener.path(), TOKEN, serde_json::Value::Null, Duration::from_secs(5)).is_ok());
+  assert!(handshake(
+    f.listener.path(),
+    TOKEN,
+    serde_json::Value::Null,
+    Duration::from_secs(5)
+  )
+  .is_ok());
 }
 
 #[test]
@@ -209,17 +281,37 @@ fn malformed_oversized_or_unexpected_frames_close_only_that_connection() {
   take(&f.hub);
   let cases: Vec<(&str, Vec<u8>)> = vec![
     ("huge length prefix", 0xFFFF_FFF0u32.to_le_bytes().to_vec()),
-    ("over the limit", wire::encode(kind::SEND, 1, 0, 0, b"ch", &[b'1'; 5000])),
-    ("length below a header", 3u32.to_le_bytes().iter().chain(&[0u8; 20]).copied().collect()),
+    (
+      "over the limit",
+      wire::encode(kind::SEND, 1, 0, 0, b"ch", &[b'1'; 5000]),
+    ),
+    (
+      "length below a header",
+      3u32
+        .to_le_bytes()
+        .iter()
+        .chain(&[0u8; 20])
+        .copied()
+        .collect(),
+    ),
     ("unknown kind", {
       let mut v = wire::encode(kind::SEND, 1, 0, 0, b"ch", b"[]");
       v[4] = 99;
       v
     }),
-    ("a main -> renderer kind", wire::encode(kind::MESSAGE, 1, 0, 0, b"ch", b"[]")),
+    (
+      "a main -> renderer kind",
+      wire::encode(kind::MESSAGE, 1, 0, 0, b"ch", b"[]"),
+    ),
     ("a second handshake", hello(TOKEN)),
-    ("the in-process codec", wire::encode(kind::SEND, 3, 0, 0, b"ch", b"")),
-    ("a channel that is not UTF-8", wire::encode(kind::SEND, 1, 0, 0, &[0xff, 0xfe], b"[]")),
+    (
+      "the in-process codec",
+      wire::encode(kind::SEND, 3, 0, 0, b"ch", b""),
+    ),
+    (
+      "a channel that is not UTF-8",
+      wire::encode(kind::SEND, 1, 0, 0, &[0xff, 0xfe], b"[]"),
+    ),
   ];
   for (name, bytes) in cases {
     let (mut s, id) = raw_connected(&f);
@@ -228,7 +320,11 @@ fn malformed_oversized_or_unexpected_frames_close_only_that_connection() {
     wait_frames(&f.hub, 2);
     let got = take(&f.hub);
     let kinds: Vec<_> = got.iter().map(|g| (g.0, g.1)).collect();
-    assert_eq!(kinds, vec![(kind::CONNECT, id), (kind::DISCONNECT, id)], "{name}");
+    assert_eq!(
+      kinds,
+      vec![(kind::CONNECT, id), (kind::DISCONNECT, id)],
+      "{name}"
+    );
   }
   // A truncated frame and then EOF: nothing but the goodbye.
   let (mut s, id) = raw_connected(&f);
@@ -240,10 +336,15 @@ fn malformed_oversized_or_unexpected_frames_close_only_that_connection() {
   assert_eq!(kinds, vec![(kind::CONNECT, id), (kind::DISCONNECT, id)]);
 
   // The first connection was never disturbed.
-  good.write_all(&wire::encode(kind::SEND, 1, 0, 0, b"still", b"[]")).unwrap();
+  good
+    .write_all(&wire::encode(kind::SEND, 1, 0, 0, b"still", b"[]"))
+    .unwrap();
   wait_frames(&f.hub, 1);
   let got = take(&f.hub);
-  assert_eq!((got[0].0, got[0].1, got[0].3.as_str()), (kind::SEND, good_id, "still"));
+  assert_eq!(
+    (got[0].0, got[0].1, got[0].3.as_str()),
+    (kind::SEND, good_id, "still")
+  );
 }
 
 #[test]

@@ -68,11 +68,15 @@ impl NativeHub {
     max_bytes: u32,
   ) -> Result<Option<Either<BufferSlice<'env>, Buffer>>> {
     let bell = &self.bell;
-    super::drain_inbox(env, &self.hub.inbox, &mut self.scratch, max_frames, max_bytes, || {
-      bell.release()
-    })
+    super::drain_inbox(
+      env,
+      &self.hub.inbox,
+      &mut self.scratch,
+      max_frames,
+      max_bytes,
+      || bell.release(),
+    )
   }
-
 
   /// Queues a frame for renderer `renderer` (JSON payload), rung at the next
   /// `flush()`; `false` if that renderer is gone.
@@ -86,7 +90,14 @@ impl NativeHub {
     codec: u32,
     payload: String,
   ) -> Result<bool> {
-    let f = frame(kind, codec, renderer, request, &channel, &Payload::Str(payload))?;
+    let f = frame(
+      kind,
+      codec,
+      renderer,
+      request,
+      &channel,
+      &Payload::Str(payload),
+    )?;
     Ok(self.queue_for(renderer, f))
   }
 
@@ -101,7 +112,14 @@ impl NativeHub {
     codec: u32,
     payload: &[u8],
   ) -> Result<bool> {
-    let f = frame(kind, codec, renderer, request, &channel, &Payload::Bytes(payload))?;
+    let f = frame(
+      kind,
+      codec,
+      renderer,
+      request,
+      &channel,
+      &Payload::Bytes(payload),
+    )?;
     Ok(self.queue_for(renderer, f))
   }
 
@@ -118,7 +136,9 @@ impl NativeHub {
   /// (codec byte first); `false` if nobody waits for it any more.
   #[napi(catch_unwind)]
   pub fn complete_sync(&self, renderer: u32, request: u32, reply: &[u8]) -> bool {
-    self.hub.complete_sync(renderer, request, Ok(reply.to_vec()))
+    self
+      .hub
+      .complete_sync(renderer, request, Ok(reply.to_vec()))
   }
 
   /// Detaches a renderer (its blocked `sendSync` wakes, disconnected).
@@ -152,7 +172,11 @@ impl NativeHub {
   #[napi(catch_unwind)]
   pub fn depth(&self) -> Vec<f64> {
     let d = self.hub.inbox.depth();
-    vec![d.frames as f64, d.bytes as f64, self.hub.renderer_count() as f64]
+    vec![
+      d.frames as f64,
+      d.bytes as f64,
+      self.hub.renderer_count() as f64,
+    ]
   }
 
   /// Records a worker about to start (running `entry`); returns the

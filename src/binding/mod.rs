@@ -46,7 +46,15 @@ pub(crate) fn frame(
   channel: &str,
   payload: &Payload<'_>,
 ) -> Result<Vec<u8>> {
-  frame_within(kind, codec, renderer, request, channel, payload, u32::MAX as usize)
+  frame_within(
+    kind,
+    codec,
+    renderer,
+    request,
+    channel,
+    payload,
+    u32::MAX as usize,
+  )
 }
 
 /// As [`frame`], refusing one over `limit` bytes (what the peer accepts).
@@ -77,8 +85,15 @@ pub(crate) fn frame_within(
 pub(crate) fn check_batch(mut batch: &[u8], limit: usize) -> Result<()> {
   while !batch.is_empty() {
     match wire::parse(batch, limit) {
-      Ok(Some((f, n))) if f.kind < wire::kind::MESSAGE && f.kind != wire::kind::CONNECT => batch = &batch[n..],
-      Ok(Some(_)) => return Err(Error::new(Status::InvalidArg, "a frame of a kind a renderer may not send")),
+      Ok(Some((f, n))) if f.kind < wire::kind::MESSAGE && f.kind != wire::kind::CONNECT => {
+        batch = &batch[n..]
+      }
+      Ok(Some(_)) => {
+        return Err(Error::new(
+          Status::InvalidArg,
+          "a frame of a kind a renderer may not send",
+        ))
+      }
       Ok(None) => return Err(Error::new(Status::InvalidArg, "a truncated frame")),
       Err(e) => return Err(Error::new(Status::InvalidArg, e.to_string())),
     }

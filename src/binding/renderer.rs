@@ -31,7 +31,14 @@ pub struct NativeRenderer {
 }
 
 impl NativeRenderer {
-  fn push(&self, kind: u32, request: u32, channel: &str, codec: u32, p: &Payload<'_>) -> Result<bool> {
+  fn push(
+    &self,
+    kind: u32,
+    request: u32,
+    channel: &str,
+    codec: u32,
+    p: &Payload<'_>,
+  ) -> Result<bool> {
     if self.closed {
       return Ok(false);
     }
@@ -119,13 +126,27 @@ impl NativeRenderer {
 
   /// Queues a frame for main (JSON payload); `false` once disconnected.
   #[napi(catch_unwind)]
-  pub fn send_str(&self, kind: u32, request: u32, channel: String, codec: u32, payload: String) -> Result<bool> {
+  pub fn send_str(
+    &self,
+    kind: u32,
+    request: u32,
+    channel: String,
+    codec: u32,
+    payload: String,
+  ) -> Result<bool> {
     self.push(kind, request, &channel, codec, &Payload::Str(payload))
   }
 
   /// As `sendStr`, with an encoded byte payload.
   #[napi(catch_unwind)]
-  pub fn send_bytes(&self, kind: u32, request: u32, channel: String, codec: u32, payload: &[u8]) -> Result<bool> {
+  pub fn send_bytes(
+    &self,
+    kind: u32,
+    request: u32,
+    channel: String,
+    codec: u32,
+    payload: &[u8],
+  ) -> Result<bool> {
     self.push(kind, request, &channel, codec, &Payload::Bytes(payload))
   }
 
@@ -193,11 +214,15 @@ impl NativeRenderer {
     max_bytes: u32,
   ) -> Result<Option<Either<BufferSlice<'env>, Buffer>>> {
     let bell = &self.bell;
-    super::drain_inbox(env, &self.inbox, &mut self.scratch, max_frames, max_bytes, || {
-      bell.release()
-    })
+    super::drain_inbox(
+      env,
+      &self.inbox,
+      &mut self.scratch,
+      max_frames,
+      max_bytes,
+      || bell.release(),
+    )
   }
-
 
   /// Keeps this thread's loop alive (an invoke in flight) or not.
   #[napi(catch_unwind)]
@@ -210,7 +235,6 @@ impl NativeRenderer {
   pub fn close(&mut self) {
     self.disconnect(true);
   }
-
 }
 
 /// Attaches a new renderer to hub `hubId`; its doorbell calls
@@ -250,4 +274,3 @@ pub fn attach_renderer(
     closed: false,
   }))
 }
-

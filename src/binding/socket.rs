@@ -36,7 +36,10 @@ fn run_handshake(path: &str, token: &str, meta: &str, timeout_ms: u32) -> Either
   match handshake(std::path::Path::new(path), token, meta, timeout) {
     Ok(c) => {
       let h = NEXT_HANDSHAKE.fetch_add(1, Ordering::Relaxed);
-      HANDSHAKES.lock().unwrap_or_else(|p| p.into_inner()).insert(h, c);
+      HANDSHAKES
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(h, c);
       Either::A(h)
     }
     Err(e) => Either::B(vec![e.code(), e.to_string()]),
@@ -46,7 +49,12 @@ fn run_handshake(path: &str, token: &str, meta: &str, timeout_ms: u32) -> Either
 /// Connects and authenticates, blocking this thread: a handle for
 /// `openSocketRenderer`, or `[code, message]`.
 #[napi(catch_unwind)]
-pub fn socket_connect_sync(path: String, token: String, meta: String, timeout_ms: u32) -> Either<u32, Vec<String>> {
+pub fn socket_connect_sync(
+  path: String,
+  token: String,
+  meta: String,
+  timeout_ms: u32,
+) -> Either<u32, Vec<String>> {
   run_handshake(&path, &token, &meta, timeout_ms)
 }
 
@@ -62,7 +70,12 @@ impl Task for Handshake {
   type JsValue = Either<u32, Vec<String>>;
 
   fn compute(&mut self) -> Result<Self::Output> {
-    Ok(run_handshake(&self.path, &self.token, &self.meta, self.timeout_ms))
+    Ok(run_handshake(
+      &self.path,
+      &self.token,
+      &self.meta,
+      self.timeout_ms,
+    ))
   }
 
   fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
@@ -72,7 +85,12 @@ impl Task for Handshake {
 
 /// As `socketConnectSync`, off the JS thread.
 #[napi(catch_unwind)]
-pub fn socket_connect(path: String, token: String, meta: String, timeout_ms: u32) -> AsyncTask<Handshake> {
+pub fn socket_connect(
+  path: String,
+  token: String,
+  meta: String,
+  timeout_ms: u32,
+) -> AsyncTask<Handshake> {
   AsyncTask::new(Handshake {
     path,
     token,
@@ -89,7 +107,10 @@ pub fn open_socket_renderer(
   handle: u32,
   on_doorbell: Function<'_, (), UnknownReturnValue>,
 ) -> Result<Option<NativeSocketRenderer>> {
-  let connected = HANDSHAKES.lock().unwrap_or_else(|p| p.into_inner()).remove(&handle);
+  let connected = HANDSHAKES
+    .lock()
+    .unwrap_or_else(|p| p.into_inner())
+    .remove(&handle);
   let Some(c) = connected else { return Ok(None) };
   let (id, main_pid, max_frame) = (c.id, c.main_pid, c.max_frame);
   let bell = Arc::new(TsfnBell::new(&env, on_doorbell)?);
@@ -123,7 +144,14 @@ pub struct NativeSocketRenderer {
 }
 
 impl NativeSocketRenderer {
-  fn push(&self, kind: u32, request: u32, channel: &str, codec: u32, p: &Payload<'_>) -> Result<bool> {
+  fn push(
+    &self,
+    kind: u32,
+    request: u32,
+    channel: &str,
+    codec: u32,
+    p: &Payload<'_>,
+  ) -> Result<bool> {
     if self.closed {
       return Ok(false);
     }
@@ -147,7 +175,15 @@ impl NativeSocketRenderer {
     if self.closed {
       return Ok(None);
     }
-    let f = frame_within(kind::SEND_SYNC as u32, codec, self.id, request, channel, p, self.max_frame)?;
+    let f = frame_within(
+      kind::SEND_SYNC as u32,
+      codec,
+      self.id,
+      request,
+      channel,
+      p,
+      self.max_frame,
+    )?;
     match self.client.send_sync(request, f, SYNC_SPIN) {
       Ok(reply) => BufferSlice::copy_from(env, &reply).map(Some),
       Err(_) => Ok(None),
@@ -191,13 +227,27 @@ impl NativeSocketRenderer {
 
   /// Queues a frame for main (JSON payload); `false` once disconnected.
   #[napi(catch_unwind)]
-  pub fn send_str(&self, kind: u32, request: u32, channel: String, codec: u32, payload: String) -> Result<bool> {
+  pub fn send_str(
+    &self,
+    kind: u32,
+    request: u32,
+    channel: String,
+    codec: u32,
+    payload: String,
+  ) -> Result<bool> {
     self.push(kind, request, &channel, codec, &Payload::Str(payload))
   }
 
   /// As `sendStr`, with an encoded byte payload.
   #[napi(catch_unwind)]
-  pub fn send_bytes(&self, kind: u32, request: u32, channel: String, codec: u32, payload: &[u8]) -> Result<bool> {
+  pub fn send_bytes(
+    &self,
+    kind: u32,
+    request: u32,
+    channel: String,
+    codec: u32,
+    payload: &[u8],
+  ) -> Result<bool> {
     self.push(kind, request, &channel, codec, &Payload::Bytes(payload))
   }
 
@@ -264,9 +314,14 @@ impl NativeSocketRenderer {
     max_bytes: u32,
   ) -> Result<Option<Either<BufferSlice<'env>, Buffer>>> {
     let bell = &self.bell;
-    super::drain_inbox(env, &self.inbox, &mut self.scratch, max_frames, max_bytes, || {
-      bell.release()
-    })
+    super::drain_inbox(
+      env,
+      &self.inbox,
+      &mut self.scratch,
+      max_frames,
+      max_bytes,
+      || bell.release(),
+    )
   }
 
   /// Keeps this process alive (listeners, an invoke in flight) or not.
@@ -278,7 +333,9 @@ impl NativeSocketRenderer {
   /// Writes everything queued, blocking up to `timeoutMs` (process exit).
   #[napi(catch_unwind)]
   pub fn flush_blocking(&self, timeout_ms: u32) -> bool {
-    self.client.flush_blocking(Duration::from_millis(timeout_ms as u64))
+    self
+      .client
+      .flush_blocking(Duration::from_millis(timeout_ms as u64))
   }
 
   /// Says goodbye to main and closes. Idempotent.
@@ -305,5 +362,6 @@ pub(crate) fn listen(
     token,
     max_frame,
   };
-  crate::transport::server::listen(hub, opts).map_err(|e| vec![crate::transport::io_code(&e).to_owned(), e.to_string()])
+  crate::transport::server::listen(hub, opts)
+    .map_err(|e| vec![crate::transport::io_code(&e).to_owned(), e.to_string()])
 }

@@ -40,10 +40,17 @@ pub struct Connected {
 /// [`ConnectError::Io`] if the socket cannot be reached or does not answer
 /// in time, [`ConnectError::Auth`] for a refused token,
 /// [`ConnectError::Protocol`] for anything else the server says or does.
-pub fn handshake(path: &Path, token: &str, meta: Value, timeout: Duration) -> Result<Connected, ConnectError> {
+pub fn handshake(
+  path: &Path,
+  token: &str,
+  meta: Value,
+  timeout: Duration,
+) -> Result<Connected, ConnectError> {
   let mut s = std::os::unix::net::UnixStream::connect(path).map_err(ConnectError::Io)?;
-  s.set_read_timeout(Some(timeout)).map_err(ConnectError::Io)?;
-  s.set_write_timeout(Some(timeout)).map_err(ConnectError::Io)?;
+  s.set_read_timeout(Some(timeout))
+    .map_err(ConnectError::Io)?;
+  s.set_write_timeout(Some(timeout))
+    .map_err(ConnectError::Io)?;
   let mut hello = match meta {
     Value::Object(m) => m,
     _ => serde_json::Map::new(),
@@ -57,7 +64,10 @@ pub fn handshake(path: &Path, token: &str, meta: Value, timeout: Duration) -> Re
   let mut chunk = [0u8; 4096];
   loop {
     let answer = match reader.next_frame() {
-      Ok(Some((f, _))) => Some((f.kind, serde_json::from_slice::<Value>(f.payload).unwrap_or(Value::Null))),
+      Ok(Some((f, _))) => Some((
+        f.kind,
+        serde_json::from_slice::<Value>(f.payload).unwrap_or(Value::Null),
+      )),
       Ok(None) => None,
       Err(e) => return Err(ConnectError::Protocol(format!("bad answer from main: {e}"))),
     };
@@ -65,7 +75,9 @@ pub fn handshake(path: &Path, token: &str, meta: Value, timeout: Duration) -> Re
       Some((kind::CONNECT, v)) => {
         let id = v.get("id").and_then(Value::as_u64).unwrap_or(0) as u32;
         if id == 0 {
-          return Err(ConnectError::Protocol("main's answer has no renderer id".into()));
+          return Err(ConnectError::Protocol(
+            "main's answer has no renderer id".into(),
+          ));
         }
         return Ok(Connected {
           id,
@@ -89,11 +101,19 @@ pub fn handshake(path: &Path, token: &str, meta: Value, timeout: Duration) -> Re
           ),
         });
       }
-      Some((k, _)) => return Err(ConnectError::Protocol(format!("unexpected frame kind {k} in the handshake"))),
+      Some((k, _)) => {
+        return Err(ConnectError::Protocol(format!(
+          "unexpected frame kind {k} in the handshake"
+        )))
+      }
       None => {}
     }
     let n = match s.read(&mut chunk) {
-      Ok(0) => return Err(ConnectError::Protocol("main closed the connection during the handshake".into())),
+      Ok(0) => {
+        return Err(ConnectError::Protocol(
+          "main closed the connection during the handshake".into(),
+        ))
+      }
       Ok(n) => n,
       Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
       Err(e) => return Err(ConnectError::Io(e)),
@@ -181,7 +201,10 @@ impl Client {
   /// Says goodbye (main emits `'destroyed'` for this renderer) and closes
   /// once queued frames are written.
   pub fn close(&self) {
-    let _ = self.conn.out.push(wire::encode(kind::DISCONNECT, 0, self.id, 1, b"", b""));
+    let _ = self
+      .conn
+      .out
+      .push(wire::encode(kind::DISCONNECT, 0, self.id, 1, b"", b""));
     self.fail_syncs();
     self.conn.finish();
   }
@@ -214,7 +237,9 @@ async fn read_loop(client: Arc<Client>, mut reader: FrameReader, inbox: Arc<Inbo
           let mut v = Vec::with_capacity(1 + f.payload.len());
           v.push(f.codec);
           v.extend_from_slice(f.payload);
-          let slot = lock(&client.syncs).as_mut().and_then(|m| m.remove(&f.request));
+          let slot = lock(&client.syncs)
+            .as_mut()
+            .and_then(|m| m.remove(&f.request));
           if let Some(slot) = slot {
             slot.fill(Ok(v));
           }

@@ -115,6 +115,7 @@ pub fn io_code(e: &std::io::Error) -> &'static str {
     Some(libc::EINVAL) => "EINVAL",
     _ => match e.kind() {
       K::TimedOut | K::WouldBlock => "ETIMEDOUT",
+      K::InvalidInput => "EINVAL",
       K::UnexpectedEof => "ECONNRESET",
       _ => "EIO",
     },

@@ -160,9 +160,13 @@ fn check_hello(kind: u8, codec: u8, payload: &[u8], token: &str) -> Result<Hello
   if kind != kind::CONNECT || codec != 1 {
     return Err((false, "the first frame is not a handshake".into()));
   }
-  let v: Value = serde_json::from_slice(payload).map_err(|_| (false, "the handshake is not JSON".to_owned()))?;
+  let v: Value =
+    serde_json::from_slice(payload).map_err(|_| (false, "the handshake is not JSON".to_owned()))?;
   if v.get("v").and_then(Value::as_u64) != Some(PROTOCOL) {
-    return Err((false, format!("unsupported protocol version (this main speaks {PROTOCOL})")));
+    return Err((
+      false,
+      format!("unsupported protocol version (this main speaks {PROTOCOL})"),
+    ));
   }
   let given = v.get("token").and_then(Value::as_str).unwrap_or("");
   if !constant_time_eq(given.as_bytes(), token.as_bytes()) {
@@ -170,7 +174,11 @@ fn check_hello(kind: u8, codec: u8, payload: &[u8], token: &str) -> Result<Hello
   }
   Ok(Hello {
     pid: v.get("pid").and_then(Value::as_u64),
-    url: v.get("url").and_then(Value::as_str).unwrap_or("").to_owned(),
+    url: v
+      .get("url")
+      .and_then(Value::as_str)
+      .unwrap_or("")
+      .to_owned(),
     nonce: match v.get("nonce") {
       Some(n @ Value::String(_)) => n.clone(),
       _ => Value::Null,
@@ -180,7 +188,11 @@ fn check_hello(kind: u8, codec: u8, payload: &[u8], token: &str) -> Result<Hello
 
 fn refuse(conn: &Conn, who: &str, auth: bool, why: &str) {
   log(format_args!("refused a connection{who}: {why}"));
-  let code = if auth { "IPC_AUTH_FAILED" } else { "IPC_PROTOCOL" };
+  let code = if auth {
+    "IPC_AUTH_FAILED"
+  } else {
+    "IPC_PROTOCOL"
+  };
   let body = json!({ "error": code, "message": why }).to_string();
   let _ = conn
     .out
@@ -189,7 +201,11 @@ fn refuse(conn: &Conn, who: &str, auth: bool, why: &str) {
 }
 
 async fn serve(stream: UnixStream, shared: Arc<Shared>) {
-  let peer_pid = stream.peer_cred().ok().and_then(|c| c.pid()).map(|p| p as u64);
+  let peer_pid = stream
+    .peer_cred()
+    .ok()
+    .and_then(|c| c.pid())
+    .map(|p| p as u64);
   let who = peer_pid.map_or(String::new(), |p| format!(" from pid {p}"));
   let conn = Conn::start(stream);
   let mut reader = FrameReader::new(HANDSHAKE_LIMIT);
@@ -214,13 +230,19 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
   let (k, codec, payload) = match (read, first) {
     (_, Some(f)) => f,
     (Err(_), None) => return refuse(&conn, &who, false, "no handshake in time"),
-    (Ok(ReadEnd::Bad(e)), None) => return refuse(&conn, &who, false, &format!("bad handshake: {e}")),
+    (Ok(ReadEnd::Bad(e)), None) => {
+      return refuse(&conn, &who, false, &format!("bad handshake: {e}"))
+    }
     (Ok(ReadEnd::Truncated), None) => {
-      log(format_args!("refused a connection{who}: it ended in the middle of its handshake"));
+      log(format_args!(
+        "refused a connection{who}: it ended in the middle of its handshake"
+      ));
       return conn.shutdown();
     }
     (Ok(_), None) => {
-      log(format_args!("refused a connection{who}: it closed before its handshake"));
+      log(format_args!(
+        "refused a connection{who}: it closed before its handshake"
+      ));
       return conn.shutdown();
     }
   };
@@ -237,10 +259,16 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
     Err(_) => return conn.shutdown(),
   };
   lock(&shared.conns).insert(id, conn.clone());
-  let reply = json!({ "v": PROTOCOL, "id": id, "pid": std::process::id(), "maxFrame": shared.max_frame });
-  let _ = conn
-    .out
-    .push(wire::encode(kind::CONNECT, 1, id, 0, b"", reply.to_string().as_bytes()));
+  let reply =
+    json!({ "v": PROTOCOL, "id": id, "pid": std::process::id(), "maxFrame": shared.max_frame });
+  let _ = conn.out.push(wire::encode(
+    kind::CONNECT,
+    1,
+    id,
+    0,
+    b"",
+    reply.to_string().as_bytes(),
+  ));
   let meta = json!({
     "kind": "process",
     "pid": peer_pid.or(hello.pid).unwrap_or(0),
@@ -248,7 +276,14 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
     "nonce": hello.nonce,
   });
   if hub
-    .push(wire::encode(kind::CONNECT, 1, id, 0, b"", meta.to_string().as_bytes()))
+    .push(wire::encode(
+      kind::CONNECT,
+      1,
+      id,
+      0,
+      b"",
+      meta.to_string().as_bytes(),
+    ))
     .is_err()
   {
     hub.detach(id);
@@ -264,12 +299,21 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
     |mut raw| {
       let f = view(&raw)?;
       match f.kind {
-        kind::SEND | kind::SEND_SYNC | kind::INVOKE | kind::CANCEL | kind::INVOKE_REPLY_OK | kind::INVOKE_REPLY_ERR => {}
+        kind::SEND
+        | kind::SEND_SYNC
+        | kind::INVOKE
+        | kind::CANCEL
+        | kind::INVOKE_REPLY_OK
+        | kind::INVOKE_REPLY_ERR => {}
         kind::DISCONNECT => {
           explicit = true;
           return Ok(Next::Stop);
         }
-        _ => return Err(IpcError::BadFrame("a frame of a kind a renderer may not send")),
+        _ => {
+          return Err(IpcError::BadFrame(
+            "a frame of a kind a renderer may not send",
+          ))
+        }
       }
       if !codec_allowed(f.codec) {
         return Err(IpcError::BadFrame("unknown payload codec"));
@@ -285,19 +329,28 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
   )
   .await;
   match &end {
-    ReadEnd::Bad(e) => log(format_args!("closed the connection of renderer #{id}{who}: {e}")),
+    ReadEnd::Bad(e) => log(format_args!(
+      "closed the connection of renderer #{id}{who}: {e}"
+    )),
     ReadEnd::Truncated => log(format_args!(
       "the connection of renderer #{id}{who} ended in the middle of a frame"
     )),
-    ReadEnd::Io(e) if e.kind() != io::ErrorKind::ConnectionReset => {
-      log(format_args!("lost the connection of renderer #{id}{who}: {e}"))
-    }
+    ReadEnd::Io(e) if e.kind() != io::ErrorKind::ConnectionReset => log(format_args!(
+      "lost the connection of renderer #{id}{who}: {e}"
+    )),
     _ => {}
   }
   lock(&shared.conns).remove(&id);
   hub.detach(id);
   // Always told (even if main detached it first), after everything the
   // renderer sent: main waits for it to know nothing more will come.
-  let _ = hub.push(wire::encode(kind::DISCONNECT, 0, id, explicit as u32, b"", b""));
+  let _ = hub.push(wire::encode(
+    kind::DISCONNECT,
+    0,
+    id,
+    explicit as u32,
+    b"",
+    b"",
+  ));
   conn.shutdown();
 }
