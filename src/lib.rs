@@ -7,13 +7,19 @@
 //! - [`registry`]: listeners and handlers per channel, in EventEmitter order;
 //!   generic over the listener handle, so it is tested without Node.
 //! - [`wire`]: frames <-> bytes. No IO, no JS. The same frame layout is used
-//!   for a hub's drained batches and (later) on the socket.
+//!   for a hub's drained batches and on the socket.
 //! - [`queue`]: one FIFO inbox of frames plus its doorbell: pushing from any
 //!   thread rings at most once until the consumer drains.
 //! - [`hub`]: the process-wide table of hubs, renderer links, routing to a
-//!   renderer's inbox, blocking sync waits.
+//!   renderer's inbox, blocking sync waits, per-kind counters.
+//! - [`connection`] (Unix): a buffered reader of whole frames, and one
+//!   connected socket whose outbox is written from the flushing thread (a
+//!   tokio task finishes what the socket could not take at once).
+//! - [`transport`] (Unix): the socket transport on one tokio IO thread: a
+//!   hub's listener with the token handshake, and the renderer's client.
 //! - `binding`: the napi classes (`NativeRegistry`, `NativeHub`,
-//!   `NativeRenderer`); argument checks and `IpcError` -> JS error with `code`.
+//!   `NativeRenderer`, `NativeSocketRenderer`); argument checks and failures
+//!   as values JS turns into errors with a `code`.
 #![deny(clippy::all)]
 
 #[cfg(unix)]
