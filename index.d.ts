@@ -111,6 +111,7 @@ export interface IpcStats {
     syncReply: IpcCount;
     invokeRenderer: IpcCount;
     closed: IpcCount;
+    cancelRenderer: IpcCount;
   };
   /** Frames queued for this hub and not yet dispatched. */
   queueDepth: number;
@@ -279,6 +280,12 @@ export interface IpcMainInvokeEvent<Sender extends WebContentsLike = WebContents
   /** Whether `preventDefault()` was called. */
   readonly defaultPrevented: boolean;
 }
+
+/**
+ * The event passed to `ipcRenderer.handle` handlers: an `IpcRendererEvent` plus `signal`, which aborts
+ * when main gives the call up (timeout, abort), main goes away, or this renderer is closed (ipc-main extension).
+ */
+export type IpcRendererHandlerEvent = IpcRendererEvent<IpcRenderer> & { readonly signal: AbortSignal };
 
 /** The event passed to renderer-side listeners and handlers (Electron's `IpcRendererEvent`). */
 export interface IpcRendererEvent<Sender extends IpcRendererLike = IpcRendererLike> {
@@ -507,9 +514,9 @@ export interface IpcRenderer extends IpcRendererLike {
   /** `invoke` with a timeout and/or an AbortSignal (ipc-main extension); main's `event.signal` aborts when this gives up. */
   invokeWithOptions(channel: string, options: InvokeOptions, ...args: any[]): Promise<any>;
   /** Answers main's `wc.invoke(channel, ...args)` (ipc-main extension); throws if `channel` already has a handler. */
-  handle(channel: string, listener: (event: IpcRendererEvent<IpcRenderer>, ...args: any[]) => Promise<any> | any): void;
+  handle(channel: string, listener: (event: IpcRendererHandlerEvent, ...args: any[]) => Promise<any> | any): void;
   /** Like `handle`, removed after the first invoke. */
-  handleOnce(channel: string, listener: (event: IpcRendererEvent<IpcRenderer>, ...args: any[]) => Promise<any> | any): void;
+  handleOnce(channel: string, listener: (event: IpcRendererHandlerEvent, ...args: any[]) => Promise<any> | any): void;
   /** Removes the handler of `channel`, if any. */
   removeHandler(channel: string): void;
   /** Disconnects; main's `WebContents` emits `'destroyed'` and every later call throws. */

@@ -571,6 +571,41 @@ for (const transport of TRANSPORTS) {
       assert.equal(await a.wc.invoke('count'), 2)
     })
 
+    it("main giving up wc.invokeWithOptions aborts the renderer handler's event.signal (timeout, abort)", async (t) => {
+      const a = await setup(t, transport)
+      await a.run(({ ipcRenderer }) => {
+        ipcRenderer.handle('watch', (event) => {
+          const signal = event.signal
+          ipcRenderer.send('watching', signal instanceof AbortSignal, signal.aborted)
+          return new Promise((resolve) => {
+            signal.addEventListener('abort', () => {
+              const r = signal.reason
+              ipcRenderer.send('aborted', r.name, r.code, r.message)
+              resolve('too late')
+            })
+          })
+        })
+        ipcRenderer.handle('quick', (event) => event.signal.aborted)
+      })
+      let watching = next(a.wc.ipc, 'watching')
+      let aborted = next(a.wc.ipc, 'aborted')
+      await assert.rejects(a.wc.invokeWithOptions('watch', { timeout: 5 }), { code: 'IPC_TIMEOUT' })
+      assert.deepEqual((await watching).slice(1), [true, false])
+      assert.deepEqual((await aborted).slice(1), ['Error', 'IPC_TIMEOUT', "Invoke of 'watch' timed out after 5 ms"])
+
+      watching = next(a.wc.ipc, 'watching')
+      aborted = next(a.wc.ipc, 'aborted')
+      const ac = new AbortController()
+      const during = a.wc.invokeWithOptions('watch', { signal: ac.signal })
+      await watching
+      ac.abort()
+      await assert.rejects(during, { name: 'AbortError', code: 'ABORT_ERR' })
+      assert.deepEqual((await aborted).slice(1), ['AbortError', 'ABORT_ERR', 'The operation was aborted'])
+
+      // An answered call's signal never aborts; the late answers were dropped.
+      assert.equal(await a.wc.invoke('quick'), false)
+    })
+
     it("the renderer's death rejects main's pending invokes with IPC_DISCONNECTED; a destroyed WebContents rejects at once", async (t) => {
       const a = await setup(t, transport)
       await a.run(({ ipcRenderer }) => {

@@ -24,9 +24,10 @@ const NAMES = {
   [KIND.SYNC_REPLY]: 'syncReply',
   [KIND.INVOKE_RENDERER]: 'invokeRenderer',
   [KIND.CLOSED]: 'closed',
+  [KIND.CANCEL_RENDERER]: 'cancelRenderer',
 }
 const IN_KINDS = [1, 2, 3, 4, 5, 6, 7, 8]
-const OUT_KINDS = [16, 17, 18, 19, 20, 21]
+const OUT_KINDS = [16, 17, 18, 19, 20, 21, 22]
 
 /** Whether `DEBUG` (a list of names, `*` wildcards, `-name` exclusions) selects ipc-main. */
 function debugSelected(value) {

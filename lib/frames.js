@@ -17,6 +17,7 @@ const KIND = Object.freeze({
   SYNC_REPLY: 19,
   INVOKE_RENDERER: 20,
   CLOSED: 21,
+  CANCEL_RENDERER: 22,
 })
 
 const HEADER_LEN = 20

@@ -9,7 +9,7 @@ const { encodeLocal, decode, decodeLocal, CODEC_LOCAL } = require('./codec')
 const errors = require('./errors')
 const { Calls, checkInvokeOptions } = require('./calls')
 const { encodeFailure } = require('./error-shape')
-const { rendererEvent } = require('./events')
+const { rendererEvent, HandledCall } = require('./events')
 const { KIND } = require('./frames')
 const { NativePort } = require('./port')
 const { attachRenderer } = require('./native')
@@ -90,6 +90,9 @@ class IpcRenderer extends EventEmitter {
       // Handlers of main's wc.invoke, by channel: not listeners, so no
       // EventEmitter method sees them.
       handlers: new Map(),
+      // Main's invokes this renderer is handling, by request: what a
+      // CANCEL_RENDERER (or main going away) aborts `event.signal` of.
+      handling: new Map(),
       ref: false,
     }
     this[kState] = state
@@ -238,6 +241,8 @@ class IpcRenderer extends EventEmitter {
     const state = this[kState]
     if (state.status === RELEASED) return
     state.status = RELEASED
+    for (const call of state.handling.values()) call.abort(errors.contextReleased())
+    state.handling.clear()
     state.calls.rejectAll(errors.contextReleased)
     this[kUpdateRef]()
     this[kPort].close()
@@ -256,7 +261,12 @@ class IpcRenderer extends EventEmitter {
   [kAnswer](request, channel, args) {
     const state = this[kState]
     const port = this[kPort]
+    const call = new HandledCall(channel)
+    const done = () => {
+      if (state.handling.get(request) === call) state.handling.delete(request)
+    }
     const fail = (err) => {
+      done()
       console.error(errors.handlerErrorLog(channel), err)
       if (state.status !== OPEN) return
       port.send(KIND.INVOKE_REPLY_ERR, request, channel, encodeFailure(err, (list) => port.encode(list)))
@@ -266,14 +276,19 @@ class IpcRenderer extends EventEmitter {
       fail(errors.noHandler(channel))
       return
     }
+    state.handling.set(request, call)
+    const event = rendererEvent(this)
+    // As IpcMainInvokeEvent.signal: aborts when main gives the call up.
+    Object.defineProperty(event, 'signal', { get: () => call.signal, enumerable: true, configurable: true })
     let result
     try {
-      result = handler(rendererEvent(this), ...args)
+      result = handler(event, ...args)
     } catch (err) {
       fail(err)
       return
     }
     Promise.resolve(result).then((value) => {
+      done()
       // Main went away meanwhile: nobody waits for the answer.
       if (state.status !== OPEN) return
       let enc
@@ -293,6 +308,9 @@ class IpcRenderer extends EventEmitter {
     if (state.status !== OPEN) return
     state.status = DISCONNECTED
     state.calls.rejectAll(errors.disconnected)
+    // Nobody waits for the answers of main's invokes any more.
+    for (const call of state.handling.values()) call.abort(errors.disconnected())
+    state.handling.clear()
     this[kUpdateRef]()
     this.emit('disconnected')
   }
@@ -310,6 +328,16 @@ class IpcRenderer extends EventEmitter {
       case KIND.INVOKE_RENDERER:
         this[kAnswer](request, channel, decode(codec, buf, start, end))
         break
+      case KIND.CANCEL_RENDERER: {
+        // Main gave up its invoke `request` (`[why, timeout]`).
+        const state = this[kState]
+        const call = state.handling.get(request)
+        if (call === undefined) break
+        state.handling.delete(request)
+        const [why, ms] = decode(codec, buf, start, end)
+        call.abort(why === 'timeout' ? errors.invokeTimeout(call.channel, ms) : new errors.AbortError())
+        break
+      }
       case KIND.CLOSED:
         this[kDisconnect]()
         break

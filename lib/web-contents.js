@@ -140,9 +140,17 @@ function invokeRenderer(wc, channel, options, args) {
     const { timeout, signal } = checkInvokeOptions(options)
     if (signal !== undefined && signal.aborted) throw errors.aborted(signal.reason)
     const enc = encode(args)
-    // No main -> renderer CANCEL frame exists: a given-up call is only
-    // dropped here; the renderer's handler runs to its end.
-    if (wc[kCalls] === null) wc[kCalls] = new Calls(noop, noop, false)
+    // A given-up call is dropped here, and the renderer is told
+    // (CANCEL_RENDERER), so its handler's `event.signal` aborts.
+    if (wc[kCalls] === null) {
+      wc[kCalls] = new Calls(
+        (request, name, why, ms) => {
+          if (!wc[kDestroyed]) wc[kHub].sendTo(wc, KIND.CANCEL_RENDERER, request, name, encode([why, ms ?? null]))
+        },
+        noop,
+        false,
+      )
+    }
     const call = wc[kCalls].open(channel, timeout, signal)
     wc[kHub].sendTo(wc, KIND.INVOKE_RENDERER, call.request, channel, enc)
     return call.promise

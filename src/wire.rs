@@ -55,10 +55,12 @@ pub mod kind {
   pub const INVOKE_RENDERER: u8 = 20;
   /// The hub closed: the renderer is disconnected.
   pub const CLOSED: u8 = 21;
+  /// Main gives up a `wc.invoke` it made (timeout, abort).
+  pub const CANCEL_RENDERER: u8 = 22;
 
   /// Whether `k` is a kind this version knows.
   pub fn is_known(k: u8) -> bool {
-    matches!(k, 1..=8 | 16..=21)
+    matches!(k, 1..=8 | 16..=22)
   }
 }
 

@@ -391,3 +391,10 @@ void [fromElectron1, fromElectron2, fromElectron3, fromElectron4, fromElectron5,
     hub.unref().ref();
   })();
 }
+
+// ---- renderer-side handlers see a signal -------------------------------------
+ipcRenderer.handle('with-signal', (event, ms: number) => {
+  const s: AbortSignal = event.signal;
+  const r: IpcRenderer = event.sender;
+  return s.aborted ? 0 : ms + (r ? 1 : 0);
+});
