@@ -54,11 +54,7 @@ function getIpcRenderer() {
  * @returns {Promise<import('./lib/ipc-renderer').IpcRenderer>}
  */
 async function connect(address, options) {
-  if (typeof address !== 'string') {
-    const err = new TypeError(`The "address" argument must be of type string. Received ${address === null ? 'null' : typeof address}`)
-    err.code = 'ERR_INVALID_ARG_TYPE'
-    throw err
-  }
+  if (typeof address !== 'string') throw require('./lib/errors').invalidArgType('address', 'of type string', address)
   const m = /^ipc-main-thread:(\d+)$/.exec(address)
   if (m !== null) return require('./lib/worker').connectWorker(Number(m[1]))
   return require('./lib/socket').connectSocket(address, options)

@@ -8,6 +8,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { pathToFileURL, fileURLToPath } = require('node:url')
+const errors = require('./errors')
 const native = require('./native')
 const { RemotePort } = require('./port')
 
@@ -20,19 +21,6 @@ const CHILD_EOF_GRACE_MS = 2000
 const BOOTSTRAP = path.join(__dirname, 'child-bootstrap.js')
 
 const kChild = Symbol('ipc-main.child')
-
-function invalidArg(name, expected, value) {
-  const err = new TypeError(`The "${name}" argument must be ${expected}. Received ${describe(value)}`)
-  err.code = 'ERR_INVALID_ARG_TYPE'
-  return err
-}
-
-function describe(value) {
-  if (value == null) return String(value)
-  if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`
-  if (typeof value === 'object') return `an instance of ${value.constructor?.name ?? 'Object'}`
-  return `type ${typeof value} (${require('node:util').inspect(value)})`
-}
 
 /** An Error with Node-style `code` from a native `[code, message]` failure. */
 function failure([code, message], extra) {
@@ -81,13 +69,11 @@ function removeDir(state) {
  */
 function listen(hub, options) {
   if (options === undefined || options === null) options = {}
-  if (typeof options !== 'object') throw invalidArg('options', 'of type object', options)
+  if (typeof options !== 'object') throw errors.invalidArgType('options', 'of type object', options)
   const { path: wanted, maxFrameSize } = options
-  if (wanted !== undefined && typeof wanted !== 'string') throw invalidArg('options.path', 'of type string', wanted)
+  if (wanted !== undefined && typeof wanted !== 'string') throw errors.invalidArgType('options.path', 'of type string', wanted)
   if (maxFrameSize !== undefined && (typeof maxFrameSize !== 'number' || !(maxFrameSize >= 1024))) {
-    const err = new RangeError(`The "options.maxFrameSize" must be a number >= 1024. Received ${describe(maxFrameSize)}`)
-    err.code = 'ERR_OUT_OF_RANGE'
-    throw err
+    throw errors.outOfRange('options.maxFrameSize', '>= 1024', maxFrameSize)
   }
   if (process.platform === 'win32') {
     const err = new Error('ipc-main: listening on a named pipe is not implemented on Windows yet')
@@ -137,7 +123,7 @@ function unlisten(hub) {
  */
 function fork(hub, modulePath, args, options) {
   if (modulePath instanceof URL) modulePath = fileURLToPath(modulePath)
-  if (typeof modulePath !== 'string') throw invalidArg('modulePath', 'of type string or an instance of URL', modulePath)
+  if (typeof modulePath !== 'string') throw errors.invalidArgType('modulePath', 'of type string or an instance of URL', modulePath)
   if (args == null) {
     args = []
   } else if (!Array.isArray(args)) {
@@ -145,11 +131,11 @@ function fork(hub, modulePath, args, options) {
       options = args
       args = []
     } else {
-      throw invalidArg('args', 'an instance of Array', args)
+      throw errors.invalidArgType('args', 'an instance of Array', args)
     }
   }
   if (options == null) options = {}
-  if (typeof options !== 'object') throw invalidArg('options', 'of type object', options)
+  if (typeof options !== 'object') throw errors.invalidArgType('options', 'of type object', options)
   const { address, token } = listen(hub)
   const nonce = `fork-${crypto.randomBytes(12).toString('hex')}`
   const env = {
@@ -252,15 +238,15 @@ class SocketPort extends RemotePort {
 }
 
 function checkConnectArgs(address, options) {
-  if (typeof address !== 'string') throw invalidArg('address', 'of type string', address)
+  if (typeof address !== 'string') throw errors.invalidArgType('address', 'of type string', address)
   if (options == null) options = {}
-  if (typeof options !== 'object') throw invalidArg('options', 'of type object', options)
+  if (typeof options !== 'object') throw errors.invalidArgType('options', 'of type object', options)
   if (options.token !== undefined && typeof options.token !== 'string') {
-    throw invalidArg('options.token', 'of type string', options.token)
+    throw errors.invalidArgType('options.token', 'of type string', options.token)
   }
   const timeout = options.timeout ?? CONNECT_TIMEOUT_MS
   if (typeof timeout !== 'number' || !(timeout > 0)) {
-    throw invalidArg('options.timeout', 'a positive number', options.timeout)
+    throw errors.invalidArgType('options.timeout', 'a positive number', options.timeout)
   }
   return { token: options.token ?? '', timeout: Math.min(timeout, 0xffffffff) }
 }

@@ -204,11 +204,6 @@ impl Conn {
     conn
   }
 
-  /// The stream, for reading.
-  pub fn stream(&self) -> &UnixStream {
-    &self.stream
-  }
-
   /// Whether the socket was shut down.
   pub fn is_down(&self) -> bool {
     self.down.load(Ordering::Acquire)

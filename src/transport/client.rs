@@ -154,11 +154,6 @@ impl Client {
     Ok(client)
   }
 
-  /// The renderer id main assigned.
-  pub fn id(&self) -> u32 {
-    self.id
-  }
-
   /// Queues a frame for main without writing it yet (see [`flush`](Self::flush)).
   ///
   /// # Errors
