@@ -111,6 +111,18 @@ describe('ipcMain.stats()', SUITE, () => {
     assert.ok(s.in.send.messages >= 1)
     assert.ok(s.in.send.bytes >= 1000, `bytes counted: ${s.in.send.bytes}`)
     assert.ok(s.out.message.messages >= 1)
+
+    // A worker's sync answer goes straight to its waiting thread: counted too.
+    hub.on('ask', (event) => {
+      event.returnValue = 'y'.repeat(500)
+    })
+    const answered = next(hub, 'answered')
+    wc.send('__run__', 2, `({ ipcRenderer }) => ipcRenderer.send('answered', ipcRenderer.sendSync('ask').length)`, [])
+    assert.equal((await answered)[1], 500)
+    const after = hub.stats()
+    assert.equal(after.in.sendSync.messages, 1)
+    assert.equal(after.out.syncReply.messages, 1)
+    assert.ok(after.out.syncReply.bytes > 500, `bytes counted: ${after.out.syncReply.bytes}`)
   })
 
   it('a webContents.ipc scope has no counters of its own', async (t) => {

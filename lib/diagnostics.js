@@ -2,9 +2,9 @@
 // Diagnostics (API.md §7): IPC_MAIN_DEBUG=1 (or DEBUG=ipc-main) logs every
 // message a hub receives or sends to stderr, and ipcMain.stats() reports
 // counters per kind and direction. Frames that cross the hub's Rust queue
-// and links are counted in Rust; the in-process shortcuts (an in-process
-// renderer's invoke results and sync answers, a worker's sync answers) are
-// counted here.
+// and links (and a worker's sync answers) are counted in Rust; the
+// in-process shortcuts (an in-process renderer's invoke results and sync
+// answers) are counted here.
 
 const { KIND } = require('./frames')
 

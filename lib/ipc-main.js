@@ -410,12 +410,16 @@ class Hub {
       this.sendTo(wc, KIND.SYNC_REPLY, request, '', enc)
       return
     }
-    // Straight to the waiting renderer, not through a link: counted here.
-    const bytes = local !== undefined ? 0 : diagnostics.sizeOf(enc.data) + 1
-    this.localCounters.add(KIND.SYNC_REPLY, bytes)
-    if (diagnostics.DEBUG) diagnostics.log('out', KIND.SYNC_REPLY, '', wc.id, local !== undefined ? null : bytes)
-    if (local !== undefined) local.answerSync(request, enc)
-    else this.native.completeSync(wc.id, request, toTagged(enc))
+    if (local !== undefined) {
+      // Settled on this thread, not through Rust: counted here.
+      this.localCounters.add(KIND.SYNC_REPLY, 0)
+      if (diagnostics.DEBUG) diagnostics.log('out', KIND.SYNC_REPLY, '', wc.id, null)
+      local.answerSync(request, enc)
+    } else {
+      const tagged = toTagged(enc)
+      if (diagnostics.DEBUG) diagnostics.log('out', KIND.SYNC_REPLY, '', wc.id, tagged.length)
+      this.native.completeSync(wc.id, request, tagged)
+    }
   }
 
   onInvoke(wc, request, channel, args) {

@@ -79,10 +79,14 @@ pub struct Counters {
 impl Counters {
   fn add(&self, frame: &[u8]) {
     if let Some(&k) = frame.get(4) {
-      let k = (k as usize).min(31);
-      self.msgs[k].fetch_add(1, Ordering::Relaxed);
-      self.bytes[k].fetch_add(frame.len() as u64, Ordering::Relaxed);
+      self.add_kind(k, frame.len());
     }
+  }
+
+  fn add_kind(&self, k: u8, bytes: usize) {
+    let k = (k as usize).min(31);
+    self.msgs[k].fetch_add(1, Ordering::Relaxed);
+    self.bytes[k].fetch_add(bytes as u64, Ordering::Relaxed);
   }
 
   /// Counts every frame of a batch written back to back.
@@ -273,6 +277,10 @@ impl Hub {
   /// # Returns
   /// `false` if nobody waits for it any more.
   pub fn complete_sync(&self, renderer: u32, request: u32, reply: Result<Vec<u8>>) -> bool {
+    if let Ok(r) = &reply {
+      // Straight into the waiter's slot, not through a link: counted here.
+      self.counted_out.add_kind(wire::kind::SYNC_REPLY, r.len());
+    }
     let slot = lock(&self.syncs).remove(&(renderer, request));
     slot.is_some_and(|s| s.fill(reply))
   }
