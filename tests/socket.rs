@@ -360,6 +360,8 @@ fn stopping_removes_the_socket_and_closing_the_hub_tells_every_renderer() {
   let mut rest = Vec::new();
   s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
   s.read_to_end(&mut rest).unwrap();
-  let (closed, _) = wire::parse(&rest, usize::MAX).unwrap().unwrap();
+  let (closed, _) = wire::parse(&rest, usize::MAX)
+    .unwrap()
+    .unwrap_or_else(|| panic!("got {} bytes: {:?}", rest.len(), rest));
   assert_eq!(closed.kind, kind::CLOSED);
 }

@@ -240,7 +240,11 @@ async fn read_loop(client: Arc<Client>, mut reader: FrameReader, inbox: Arc<Inbo
           }
           Ok(Next::Go)
         }
-        kind::MESSAGE | kind::RESULT_OK | kind::RESULT_ERR | kind::INVOKE_RENDERER | kind::CANCEL_RENDERER => {
+        kind::MESSAGE
+        | kind::RESULT_OK
+        | kind::RESULT_ERR
+        | kind::INVOKE_RENDERER
+        | kind::CANCEL_RENDERER => {
           // A closed inbox: this renderer was closed here; drop the rest.
           let _ = inbox.push_quiet(raw);
           Ok(Next::Go)

@@ -256,12 +256,15 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
   let hub = &shared.hub;
   let id = match hub.attach(conn.out.clone()) {
     Ok(id) => id,
-    Err(_) => return conn.shutdown(),
+    Err(_) => return refuse(&conn, &who, false, "main is closing"),
   };
   lock(&shared.conns).insert(id, conn.clone());
+  // The answer is queued first and written only after main has heard of
+  // this renderer: whatever main sends it comes after the answer, and a main
+  // closing meanwhile still gets its CLOSED frame to the client.
   let reply =
     json!({ "v": PROTOCOL, "id": id, "pid": std::process::id(), "maxFrame": shared.max_frame });
-  let _ = conn.out.push(wire::encode(
+  let _ = conn.out.push_quiet(wire::encode(
     kind::CONNECT,
     1,
     id,
@@ -275,21 +278,22 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
     "url": hello.url,
     "nonce": hello.nonce,
   });
-  if hub
-    .push(wire::encode(
-      kind::CONNECT,
-      1,
-      id,
-      0,
-      b"",
-      meta.to_string().as_bytes(),
-    ))
-    .is_err()
-  {
+  let announced = hub.push(wire::encode(
+    kind::CONNECT,
+    1,
+    id,
+    0,
+    b"",
+    meta.to_string().as_bytes(),
+  ));
+  if announced.is_err() {
+    // Main closed in between (and queued CLOSED for this link): write what
+    // is queued, then close.
     hub.detach(id);
     lock(&shared.conns).remove(&id);
-    return conn.shutdown();
+    return conn.finish();
   }
+  let _ = conn.out.flush();
 
   reader.set_limit(shared.max_frame);
   let mut explicit = false;
