@@ -102,72 +102,43 @@ export declare class NativeRegistry {
   removeHandler(channel: string): boolean
 }
 
-/** A renderer attached to a hub in this process. */
+/** A renderer connected to a main. */
 export declare class NativeRenderer {
   /** This renderer's id (its WebContents id). */
   get id(): number
+  /** Main's process id. */
+  get mainPid(): number
+  /** The largest frame main accepts. */
+  get maxFrame(): number
   /** Queues a frame for main (JSON payload); `false` once disconnected. */
   sendStr(kind: number, request: number, channel: string, codec: number, payload: string): boolean
   /** As `sendStr`, with an encoded byte payload. */
   sendBytes(kind: number, request: number, channel: string, codec: number, payload: Uint8Array): boolean
   /**
    * Sends a `sendSync` and blocks this thread for the answer (codec byte
-   * first); `null` if the hub closed or this renderer was detached.
-   * Never call it on the hub's own thread: nothing could answer.
+   * first); `null` once disconnected. Never call it on the hub's own
+   * thread: nothing could answer.
    */
   sendSyncStr(request: number, channel: string, codec: number, payload: string): Buffer | null
   /** As `sendSyncStr`, with an encoded byte payload. */
   sendSyncBytes(request: number, channel: string, codec: number, payload: Uint8Array): Buffer | null
   /**
-   * Queues frames JS wrote back to back (see `check_batch`) and rings the
-   * hub; `false` once disconnected.
+   * Queues frames JS wrote back to back (see `check_batch`) and passes
+   * them on; `false` once disconnected.
    */
   sendFrames(frames: Uint8Array): boolean
-  /** The largest frame main accepts. */
-  get maxFrame(): number
-  /** Rings the hub's doorbell for frames sent since the last flush. */
+  /** Passes on the frames sent since the last flush. */
   flush(): void
   /** Takes queued frames from main, as `NativeHub.drain`. */
   drain(maxFrames: number, maxBytes: number): Buffer | null
   /** Keeps this thread's loop alive (an invoke in flight) or not. */
   keepAlive(on: boolean): void
-  /** Detaches from the hub, telling it with a DISCONNECT frame. Idempotent. */
-  close(): void
-}
-
-/** A renderer connected to a main over a socket. */
-export declare class NativeSocketRenderer {
-  /** The renderer id main assigned (its WebContents id there). */
-  get id(): number
-  /** Main's process id. */
-  get mainPid(): number
-  /** Queues a frame for main (JSON payload); `false` once disconnected. */
-  sendStr(kind: number, request: number, channel: string, codec: number, payload: string): boolean
-  /** As `sendStr`, with an encoded byte payload. */
-  sendBytes(kind: number, request: number, channel: string, codec: number, payload: Uint8Array): boolean
   /**
-   * Sends a `sendSync` and blocks this thread for main's answer (codec
-   * byte first); `null` once disconnected.
+   * Writes everything queued for a socket, blocking up to `timeoutMs`
+   * (process exit); `true` at once for a hub of this process.
    */
-  sendSyncStr(request: number, channel: string, codec: number, payload: string): Buffer | null
-  /** As `sendSyncStr`, with an encoded byte payload. */
-  sendSyncBytes(request: number, channel: string, codec: number, payload: Uint8Array): Buffer | null
-  /**
-   * Queues frames JS wrote back to back (see `check_batch`) and writes
-   * them; `false` once disconnected.
-   */
-  sendFrames(frames: Uint8Array): boolean
-  /** The largest frame main accepts. */
-  get maxFrame(): number
-  /** Writes the frames sent since the last flush. */
-  flush(): void
-  /** Takes queued frames from main, as `NativeHub.drain`. */
-  drain(maxFrames: number, maxBytes: number): Buffer | null
-  /** Keeps this process alive (listeners, an invoke in flight) or not. */
-  keepAlive(on: boolean): void
-  /** Writes everything queued, blocking up to `timeoutMs` (process exit). */
   flushBlocking(timeoutMs: number): boolean
-  /** Says goodbye to main and closes. Idempotent. */
+  /** Leaves main, saying goodbye. Idempotent. */
   close(): void
 }
 
@@ -188,7 +159,7 @@ export declare function claimWorker(nonce: number): [number, string] | null
  * Starts the renderer of a finished handshake; its doorbell calls
  * `onDoorbell()` on this thread. `null` for an unknown handle.
  */
-export declare function openSocketRenderer(handle: number, onDoorbell: () => unknown): NativeSocketRenderer | null
+export declare function openSocketRenderer(handle: number, onDoorbell: () => unknown): NativeRenderer | null
 
 /** As `socketConnectSync`, off the JS thread. */
 export declare function socketConnect(path: string, token: string, meta: string, timeoutMs: number): Promise<unknown>

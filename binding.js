@@ -838,7 +838,6 @@ module.exports = nativeBinding
 module.exports.NativeHub = nativeBinding.NativeHub
 module.exports.NativeRegistry = nativeBinding.NativeRegistry
 module.exports.NativeRenderer = nativeBinding.NativeRenderer
-module.exports.NativeSocketRenderer = nativeBinding.NativeSocketRenderer
 module.exports.attachRenderer = nativeBinding.attachRenderer
 module.exports.claimWorker = nativeBinding.claimWorker
 module.exports.openSocketRenderer = nativeBinding.openSocketRenderer

@@ -18,7 +18,7 @@
 //! - [`transport`] (Unix): the socket transport on one tokio IO thread: a
 //!   hub's listener with the token handshake, and the renderer's client.
 //! - `binding`: the napi classes (`NativeRegistry`, `NativeHub`,
-//!   `NativeRenderer`, `NativeSocketRenderer`); argument checks and failures
+//!   `NativeRenderer`, on a hub or a socket route); argument checks and failures
 //!   as values JS turns into errors with a `code`.
 #![deny(clippy::all)]
 

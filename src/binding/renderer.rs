@@ -1,6 +1,7 @@
-//! `NativeRenderer`: one renderer endpoint attached to a hub of this process
-//! (the same thread or a worker thread): sends into the hub's inbox, blocks
-//! for `sendSync`, and drains its own inbox of frames from main.
+//! `NativeRenderer`: one renderer endpoint. Its frames go to a hub of this
+//! process (the same thread or a worker thread) or, over a socket, to a main
+//! in another process ([`Route`]); either way it blocks for `sendSync` and
+//! drains its own inbox of frames from main.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,18 +11,107 @@ use napi::threadsafe_function::UnknownReturnValue;
 use napi_derive::napi;
 
 use super::doorbell::{SharedBell, TsfnBell};
-use super::{frame, Payload};
+use super::{frame_within, Payload};
+use crate::error::Result as CoreResult;
 use crate::hub::Hub;
 use crate::queue::Inbox;
-use crate::wire::kind;
+use crate::wire::{self, kind};
 
-/// How long a blocked `sendSync` spins before parking its thread.
-const SYNC_SPIN: Duration = Duration::from_micros(40);
+/// How long a blocked `sendSync` spins before parking its thread, when
+/// main is another thread of this process.
+const THREAD_SYNC_SPIN: Duration = Duration::from_micros(40);
+/// The same over a socket: shorter, since an answer takes tens of
+/// microseconds and the spin would take the CPU main needs to answer.
+#[cfg(unix)]
+const SOCKET_SYNC_SPIN: Duration = Duration::from_micros(10);
 
-/// A renderer attached to a hub in this process.
+/// Where a renderer's frames go.
+pub(crate) enum Route {
+  /// A hub of this process.
+  Hub(Arc<Hub>),
+  /// A main in another process, over a socket.
+  #[cfg(unix)]
+  Socket {
+    client: Arc<crate::transport::client::Client>,
+    main_pid: u32,
+    max_frame: usize,
+  },
+}
+
+impl Route {
+  /// The largest frame main accepts.
+  fn max_frame(&self) -> usize {
+    match self {
+      Route::Hub(_) => u32::MAX as usize,
+      #[cfg(unix)]
+      Route::Socket { max_frame, .. } => *max_frame,
+    }
+  }
+
+  /// Queues a frame (or a batch of them) without passing it on yet.
+  fn push_quiet(&self, frames: Vec<u8>, batch: bool) -> CoreResult<()> {
+    match self {
+      Route::Hub(hub) if batch => hub.push_batch_quiet(frames),
+      Route::Hub(hub) => hub.push_quiet(frames),
+      #[cfg(unix)]
+      Route::Socket { client, .. } => client.push_quiet(frames),
+    }
+  }
+
+  /// Passes on what was queued: rings the hub, or writes to the socket.
+  fn flush(&self) {
+    match self {
+      Route::Hub(hub) => {
+        let _ = hub.inbox.flush();
+      }
+      #[cfg(unix)]
+      Route::Socket { client, .. } => client.flush(),
+    }
+  }
+
+  /// Sends a `sendSync` frame and blocks for the answer.
+  fn send_sync(&self, renderer: u32, request: u32, frame: Vec<u8>) -> CoreResult<Vec<u8>> {
+    match self {
+      Route::Hub(hub) => {
+        let slot = hub.begin_sync(renderer, request)?;
+        // Rings now: this thread is about to block; earlier quiet frames
+        // are ahead of this one in the same queue.
+        if let Err(e) = hub.push(frame) {
+          hub.abandon_sync(renderer, request);
+          return Err(e);
+        }
+        slot.wait(THREAD_SYNC_SPIN)
+      }
+      #[cfg(unix)]
+      Route::Socket { client, .. } => client.send_sync(request, frame, SOCKET_SYNC_SPIN),
+    }
+  }
+
+  /// Leaves main after everything sent. `explicit` (a `close()`) says
+  /// goodbye, so main emits 'destroyed' at once; otherwise (an env torn
+  /// down) main learns of it from a DISCONNECT with request 0 (a hub) or
+  /// the end of the stream (a socket) and waits for the exit status.
+  fn disconnect(&self, renderer: u32, explicit: bool) {
+    match self {
+      Route::Hub(hub) => {
+        let _ = hub.inbox.flush();
+        if hub.detach(renderer).is_some() {
+          let f = wire::encode(kind::DISCONNECT, 0, renderer, explicit as u32, b"", b"");
+          let _ = hub.push(f);
+        }
+      }
+      #[cfg(unix)]
+      Route::Socket { client, .. } if explicit => client.close(),
+      #[cfg(unix)]
+      Route::Socket { client, .. } => client.drop_connection(),
+    }
+  }
+}
+
+/// A renderer connected to a main.
 #[napi]
 pub struct NativeRenderer {
-  hub: Arc<Hub>,
+  route: Route,
   id: u32,
   inbox: Arc<Inbox>,
   bell: Arc<TsfnBell>,
@@ -31,6 +121,31 @@ pub struct NativeRenderer {
 }
 
 impl NativeRenderer {
+  /// A renderer with id `id` on `route`, draining `inbox` (rung by `bell`).
+  pub(crate) fn new(route: Route, id: u32, inbox: Arc<Inbox>, bell: Arc<TsfnBell>) -> Self {
+    NativeRenderer {
+      route,
+      id,
+      inbox,
+      bell,
+      scratch: Vec::new(),
+      burst: Default::default(),
+      closed: false,
+    }
+  }
+
+  fn frame(
+    &self,
+    kind: u32,
+    request: u32,
+    channel: &str,
+    codec: u32,
+    p: &Payload<'_>,
+  ) -> Result<Vec<u8>> {
+    let limit = self.route.max_frame();
+    frame_within(kind, codec, self.id, request, channel, p, limit)
+  }
+
   fn push(
     &self,
     kind: u32,
@@ -42,13 +157,13 @@ impl NativeRenderer {
     if self.closed {
       return Ok(false);
     }
-    let f = frame(kind, codec, self.id, request, channel, p)?;
+    let f = self.frame(kind, request, channel, codec, p)?;
     let len = f.len();
-    // Rung by `flush()`, which JS schedules once per synchronous stretch,
-    // or now if this stretch is long.
-    let ok = self.hub.push_quiet(f).is_ok();
+    // Passed on by `flush()`, which JS schedules once per synchronous
+    // stretch, or now if this stretch is long.
+    let ok = self.route.push_quiet(f, false).is_ok();
     if ok && self.burst.add(len) {
-      let _ = self.hub.inbox.flush();
+      self.route.flush();
     }
     Ok(ok)
   }
@@ -64,18 +179,8 @@ impl NativeRenderer {
     if self.closed {
       return Ok(None);
     }
-    let slot = match self.hub.begin_sync(self.id, request) {
-      Ok(s) => s,
-      Err(_) => return Ok(None),
-    };
-    let f = frame(kind::SEND_SYNC as u32, codec, self.id, request, channel, p)?;
-    // Rings now: this thread is about to block; earlier quiet frames are
-    // ahead of this one in the same queue.
-    if self.hub.push(f).is_err() {
-      self.hub.abandon_sync(self.id, request);
-      return Ok(None);
-    }
-    match slot.wait(SYNC_SPIN) {
+    let f = self.frame(kind::SEND_SYNC as u32, request, channel, codec, p)?;
+    match self.route.send_sync(self.id, request, f) {
       // Copied, not an external buffer: a loop of sendSync calls never
       // turns the event loop, and Node 20 frees external buffers only then.
       Ok(reply) => BufferSlice::copy_from(env, &reply).map(Some),
@@ -83,18 +188,11 @@ impl NativeRenderer {
     }
   }
 
-  /// Detaches and queues a DISCONNECT frame whose request field says why:
-  /// 1 for an explicit `close()`, 0 for an env torn down (main then waits
-  /// for the worker's exit code to tell a crash from a clean end).
   fn disconnect(&mut self, explicit: bool) {
     if std::mem::replace(&mut self.closed, true) {
       return;
     }
-    let _ = self.hub.inbox.flush();
-    if self.hub.detach(self.id).is_some() {
-      let f = crate::wire::encode(kind::DISCONNECT, 0, self.id, explicit as u32, b"", b"");
-      let _ = self.hub.push(f);
-    }
+    self.route.disconnect(self.id, explicit);
     self.inbox.close();
     self.bell.keep_alive(false);
     self.bell.release();
@@ -102,8 +200,8 @@ impl NativeRenderer {
 }
 
 impl Drop for NativeRenderer {
-  /// The renderer's env is torn down (worker exit or terminate) without a
-  /// `close()`: tell the hub, after everything this renderer sent.
+  /// The renderer's env is torn down (worker exit or terminate, process
+  /// exit) without a `close()`: tell main, after everything sent.
   fn drop(&mut self) {
     self.disconnect(false);
   }
@@ -122,6 +220,22 @@ impl NativeRenderer {
   #[napi(getter)]
   pub fn id(&self) -> u32 {
     self.id
+  }
+
+  /// Main's process id.
+  #[napi(getter)]
+  pub fn main_pid(&self) -> u32 {
+    match &self.route {
+      Route::Hub(_) => std::process::id(),
+      #[cfg(unix)]
+      Route::Socket { main_pid, .. } => *main_pid,
+    }
+  }
+
+  /// The largest frame main accepts.
+  #[napi(getter)]
+  pub fn max_frame(&self) -> f64 {
+    self.route.max_frame() as f64
   }
 
   /// Queues a frame for main (JSON payload); `false` once disconnected.
@@ -151,8 +265,8 @@ impl NativeRenderer {
   }
 
   /// Sends a `sendSync` and blocks this thread for the answer (codec byte
-  /// first); `null` if the hub closed or this renderer was detached.
-  /// Never call it on the hub's own thread: nothing could answer.
+  /// first); `null` once disconnected. Never call it on the hub's own
+  /// thread: nothing could answer.
   #[napi(catch_unwind)]
   pub fn send_sync_str<'env>(
     &self,
@@ -178,31 +292,25 @@ impl NativeRenderer {
     self.send_sync(env, request, &channel, codec, &Payload::Bytes(payload))
   }
 
-  /// Queues frames JS wrote back to back (see `check_batch`) and rings the
-  /// hub; `false` once disconnected.
+  /// Queues frames JS wrote back to back (see `check_batch`) and passes
+  /// them on; `false` once disconnected.
   #[napi(catch_unwind)]
   pub fn send_frames(&self, frames: &[u8]) -> Result<bool> {
     if self.closed {
       return Ok(false);
     }
-    super::check_batch(frames, u32::MAX as usize)?;
+    super::check_batch(frames, self.route.max_frame())?;
     self.burst.reset();
-    let ok = self.hub.push_batch_quiet(frames.to_vec()).is_ok();
-    let _ = self.hub.inbox.flush();
+    let ok = self.route.push_quiet(frames.to_vec(), true).is_ok();
+    self.route.flush();
     Ok(ok)
   }
 
-  /// The largest frame main accepts.
-  #[napi(getter)]
-  pub fn max_frame(&self) -> f64 {
-    u32::MAX as f64
-  }
-
-  /// Rings the hub's doorbell for frames sent since the last flush.
+  /// Passes on the frames sent since the last flush.
   #[napi(catch_unwind)]
   pub fn flush(&self) {
     self.burst.reset();
-    let _ = self.hub.inbox.flush();
+    self.route.flush();
   }
 
   /// Takes queued frames from main, as `NativeHub.drain`.
@@ -230,7 +338,23 @@ impl NativeRenderer {
     self.bell.keep_alive(on);
   }
 
-  /// Detaches from the hub, telling it with a DISCONNECT frame. Idempotent.
+  /// Writes everything queued for a socket, blocking up to `timeoutMs`
+  /// (process exit); `true` at once for a hub of this process.
+  #[napi(catch_unwind)]
+  pub fn flush_blocking(&self, timeout_ms: u32) -> bool {
+    match &self.route {
+      Route::Hub(_) => {
+        let _ = timeout_ms;
+        true
+      }
+      #[cfg(unix)]
+      Route::Socket { client, .. } => {
+        client.flush_blocking(Duration::from_millis(timeout_ms as u64))
+      }
+    }
+  }
+
+  /// Leaves main, saying goodbye. Idempotent.
   #[napi(catch_unwind)]
   pub fn close(&mut self) {
     self.disconnect(true);
@@ -258,19 +382,11 @@ pub fn attach_renderer(
     Err(_) => return Ok(None),
   };
   if let Some(meta) = announce {
-    let f = frame(kind::CONNECT as u32, 1, id, 0, "", &Payload::Str(meta))?;
+    let f = super::frame(kind::CONNECT as u32, 1, id, 0, "", &Payload::Str(meta))?;
     if hub.push(f).is_err() {
       hub.detach(id);
       return Ok(None);
     }
   }
-  Ok(Some(NativeRenderer {
-    hub,
-    id,
-    inbox,
-    bell,
-    scratch: Vec::new(),
-    burst: Default::default(),
-    closed: false,
-  }))
+  Ok(Some(NativeRenderer::new(Route::Hub(hub), id, inbox, bell)))
 }
