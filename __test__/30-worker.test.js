@@ -3,7 +3,7 @@
 // Renderers on worker_threads: ipcMain.spawnWorker(), connect(threadAddress)
 // (API.md §2 "spawnWorker", §3, §4, §5, §6 lifetimes; issue "Workers").
 //
-// Most tests drive one generic fixture, fixtures/worker-agent.js: main sends
+// Most tests drive one generic fixture, fixtures/agent.js: main sends
 // it a function (as source text) to run inside the worker and gets the
 // function's result back, so the worker-side code of each test is written
 // next to its assertions. Functions passed to `run` are evaluated in the
@@ -18,10 +18,10 @@ const { spawnSync } = require('node:child_process')
 const { Worker } = require('node:worker_threads')
 
 const { IpcMain, webContents } = require('..')
-const { SUITE, next, flush, spy } = require('./helpers')
+const { SUITE, next, flush, spy, agentOf } = require('./helpers')
 
 const fixture = (name) => path.join(__dirname, 'fixtures', name)
-const AGENT = fixture('worker-agent.js')
+const AGENT = fixture('agent.js')
 const CLONE_FAILED = 'An object could not be cloned.'
 const DESTROYED = 'Object has been destroyed'
 const range = (n) => Array.from({ length: n }, (_, i) => i)
@@ -43,40 +43,6 @@ function setup(t) {
     return wc
   }
   return { hub, spawn }
-}
-
-/**
- * Drives a worker-agent.js worker: `run(fn, ...args)` runs `fn` in the worker
- * and resolves with its result (rejects with the worker's error, or when the
- * worker goes away first).
- */
-function agentOf(wc) {
-  const waiting = new Map()
-  let seq = 0
-  wc.ipc.on('__result__', (event, id, ok, value) => {
-    const w = waiting.get(id)
-    if (w === undefined) return
-    waiting.delete(id)
-    if (ok) w.resolve(value)
-    else w.reject(Object.assign(new Error(value.message), value))
-  })
-  wc.once('destroyed', () => {
-    for (const w of waiting.values()) w.reject(new Error('the worker went away'))
-    waiting.clear()
-  })
-  return {
-    wc,
-    run(fn, ...args) {
-      const id = ++seq
-      return new Promise((resolve, reject) => {
-        waiting.set(id, { resolve, reject })
-        wc.send('__run__', id, fn.toString(), args)
-      })
-    },
-    quit() {
-      wc.send('__quit__')
-    },
-  }
 }
 
 async function spawnAgent(spawn, options) {

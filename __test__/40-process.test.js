@@ -4,7 +4,7 @@
 // ipcMain.fork(), a process connected through IPC_MAIN_ADDRESS, and the
 // lifetimes on both sides (API.md §2 "listen/fork/close", §3, §4, §5, §6).
 //
-// Most tests drive one generic fixture, fixtures/child-agent.js: main sends
+// Most tests drive one generic fixture, fixtures/agent.js: main sends
 // it a function (as source text) to run inside the child and gets the
 // function's result back, so the child-side code of each test is written
 // next to its assertions. Functions passed to `run` are evaluated in the
@@ -21,10 +21,10 @@ const { pathToFileURL } = require('node:url')
 const childProcess = require('node:child_process')
 
 const { IpcMain, webContents, connect } = require('..')
-const { SUITE, next, flush, spy } = require('./helpers')
+const { SUITE, next, flush, spy, agentOf } = require('./helpers')
 
 const fixture = (name) => path.join(__dirname, 'fixtures', name)
-const AGENT = fixture('child-agent.js')
+const AGENT = fixture('agent.js')
 const DESTROYED = 'Object has been destroyed'
 const RELEASED = 'IPC method called after context was released'
 const range = (n) => Array.from({ length: n }, (_, i) => i)
@@ -48,40 +48,6 @@ function setup(t) {
     return wc
   }
   return { hub, fork }
-}
-
-/**
- * Drives a child-agent.js child: `run(fn, ...args)` runs `fn` in the child
- * and resolves with its result (rejects with the child's error, or when the
- * child goes away first).
- */
-function agentOf(wc) {
-  const waiting = new Map()
-  let seq = 0
-  wc.ipc.on('__result__', (event, id, ok, value) => {
-    const w = waiting.get(id)
-    if (w === undefined) return
-    waiting.delete(id)
-    if (ok) w.resolve(value)
-    else w.reject(Object.assign(new Error(value.message), value))
-  })
-  wc.once('destroyed', () => {
-    for (const w of waiting.values()) w.reject(new Error('the child went away'))
-    waiting.clear()
-  })
-  return {
-    wc,
-    run(fn, ...args) {
-      const id = ++seq
-      return new Promise((resolve, reject) => {
-        waiting.set(id, { resolve, reject })
-        wc.send('__run__', id, fn.toString(), args)
-      })
-    },
-    quit() {
-      wc.send('__quit__')
-    },
-  }
 }
 
 async function forkAgent(fork, args, options) {

@@ -17,7 +17,7 @@ const path = require('node:path')
 
 const ipc = require('..')
 const { IpcMain } = ipc
-const { SUITE, webContentsOf, next } = require('./helpers')
+const { SUITE, webContentsOf, next, agentOf } = require('./helpers')
 const { summarize } = require('./fixtures/extras-summary')
 
 const fixture = (name) => path.join(__dirname, 'fixtures', name)
@@ -85,33 +85,14 @@ async function setup(t, transport, entry = AGENT) {
       if (wc.process.exitCode === null && wc.process.signalCode === null) wc.process.kill('SIGKILL')
     })
   }
-  const waiting = new Map()
-  let seq = 0
-  wc.ipc.on('__result__', (event, id, ok, value) => {
-    const w = waiting.get(id)
-    if (w === undefined) return
-    waiting.delete(id)
-    if (ok) w.resolve(value)
-    else w.reject(Object.assign(new Error(value.message), value))
-  })
-  wc.once('destroyed', () => {
-    for (const w of waiting.values()) w.reject(new Error('the renderer went away'))
-    waiting.clear()
-  })
-  const run = (fn, ...args) => {
-    const id = ++seq
-    return new Promise((resolve, reject) => {
-      waiting.set(id, { resolve, reject })
-      wc.send('__run__', id, fn.toString(), args)
-    })
-  }
+  const { run, quit } = agentOf(wc)
   return {
     hub,
     wc,
     run,
     logged: () => run(({ logged }) => logged.map((args) => args[0])),
     kill: () => (transport === 'worker' ? wc.worker.terminate() : wc.process.kill('SIGKILL')),
-    quit: () => wc.send('__quit__'),
+    quit,
   }
 }
 

@@ -92,7 +92,7 @@ describe('BrowserWindow', SUITE, () => {
 
   it('a worker renderer is a window too, and destroy() terminates it', async () => {
     const { BrowserWindow, ipcMain } = electron
-    const wc = await ipcMain.spawnWorker(path.join(__dirname, 'fixtures', 'worker-agent.js'))
+    const wc = await ipcMain.spawnWorker(path.join(__dirname, 'fixtures', 'agent.js'))
     const win = BrowserWindow.fromWebContents(wc)
     assert.ok(BrowserWindow.getAllWindows().includes(win))
     const closed = next(win, 'closed')

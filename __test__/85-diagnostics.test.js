@@ -101,7 +101,7 @@ describe('ipcMain.stats()', SUITE, () => {
     const hub = new IpcMain()
     t.after(() => hub.close())
     const got = next(hub, 'from-worker')
-    const wc = await hub.spawnWorker(path.join(__dirname, 'fixtures', 'worker-agent.js'))
+    const wc = await hub.spawnWorker(path.join(__dirname, 'fixtures', 'agent.js'))
     t.after(() => wc.worker.terminate())
     assert.equal(hub.stats().in.connect.messages, 1)
     assert.equal(hub.stats().renderers, 1)

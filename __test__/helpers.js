@@ -66,4 +66,41 @@ function spy(impl) {
   return fn
 }
 
-module.exports = { SUITE, setup, webContentsOf, next, flush, flushToRenderer, spy }
+/**
+ * Drives a renderer running fixtures/agent-core.js (a worker or a child
+ * process): `run(fn, ...args)` runs `fn` there (only its source travels: it
+ * sees its parameters, not the test's closure) and resolves with its result,
+ * or rejects with its error, or when the renderer goes away first;
+ * `quit()` lets the renderer end by itself.
+ * @param {import('..').WebContents} wc
+ */
+function agentOf(wc) {
+  const waiting = new Map()
+  let seq = 0
+  wc.ipc.on('__result__', (event, id, ok, value) => {
+    const w = waiting.get(id)
+    if (w === undefined) return
+    waiting.delete(id)
+    if (ok) w.resolve(value)
+    else w.reject(Object.assign(new Error(value.message), value))
+  })
+  wc.once('destroyed', () => {
+    for (const w of waiting.values()) w.reject(new Error('the renderer went away'))
+    waiting.clear()
+  })
+  return {
+    wc,
+    run(fn, ...args) {
+      const id = ++seq
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve, reject })
+        wc.send('__run__', id, fn.toString(), args)
+      })
+    },
+    quit() {
+      wc.send('__quit__')
+    },
+  }
+}
+
+module.exports = { SUITE, setup, webContentsOf, next, flush, flushToRenderer, spy, agentOf }
