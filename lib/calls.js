@@ -192,4 +192,35 @@ class Calls {
   }
 }
 
-module.exports = { Calls, checkInvokeOptions }
+/**
+ * Runs the handler of an invoke (either direction) and answers once:
+ * `ok(enc)` with its encoded result, or `fail(err)` if it throws, rejects,
+ * or its result cannot be encoded.
+ * @param {Function} handler
+ * @param {object} event
+ * @param {unknown[]} args
+ * @param {(value: unknown) => { codec: number, data: string | Buffer }} encodeResult
+ * @param {(enc: { codec: number, data: string | Buffer }) => void} ok
+ * @param {(err: unknown) => void} fail
+ */
+function runHandler(handler, event, args, encodeResult, ok, fail) {
+  let result
+  try {
+    result = handler(event, ...args)
+  } catch (err) {
+    fail(err)
+    return
+  }
+  Promise.resolve(result).then((value) => {
+    let enc
+    try {
+      enc = encodeResult(value)
+    } catch (err) {
+      fail(err)
+      return
+    }
+    ok(enc)
+  }, fail)
+}
+
+module.exports = { Calls, checkInvokeOptions, runHandler }

@@ -6,6 +6,7 @@
 const { RegistryEmitter, kRegistry, snapshotOf } = require('./emitter')
 const { encode, encodeValue, encodeLocal, decode, toTagged, CODEC_LOCAL } = require('./codec')
 const errors = require('./errors')
+const { runHandler } = require('./calls')
 const { IpcMainEvent, IpcMainSyncEvent, IpcMainInvokeEvent, HandledCall, finishSync, syncAnswered } = require('./events')
 const { encodeFailure } = require('./error-shape')
 const { KIND } = require('./frames')
@@ -438,24 +439,17 @@ class Hub {
       fail(errors.noHandler(channel))
       return
     }
-    let result
-    try {
-      result = handler(event, ...args)
-    } catch (err) {
-      fail(err)
-      return
-    }
-    Promise.resolve(result).then((value) => {
-      let enc
-      try {
-        enc = local ? encodeLocal([value]) : encodeValue(value)
-      } catch (err) {
-        fail(err)
-        return
-      }
-      finished(wc, request, call)
-      this.result(wc, request, true, enc)
-    }, fail)
+    runHandler(
+      handler,
+      event,
+      args,
+      (value) => (local ? encodeLocal([value]) : encodeValue(value)),
+      (enc) => {
+        finished(wc, request, call)
+        this.result(wc, request, true, enc)
+      },
+      fail,
+    )
   }
 
   /** An invoke's answer, to a renderer that may be gone (then dropped). */

@@ -7,7 +7,7 @@ const { EventEmitter } = require('node:events')
 const { inspect } = require('node:util')
 const { encodeLocal, decode, decodeLocal, CODEC_LOCAL } = require('./codec')
 const errors = require('./errors')
-const { Calls, checkInvokeOptions } = require('./calls')
+const { Calls, checkInvokeOptions, runHandler } = require('./calls')
 const { encodeFailure } = require('./error-shape')
 const { rendererEvent, HandledCall } = require('./events')
 const { KIND } = require('./frames')
@@ -280,26 +280,18 @@ class IpcRenderer extends EventEmitter {
     const event = rendererEvent(this)
     // As IpcMainInvokeEvent.signal: aborts when main gives the call up.
     Object.defineProperty(event, 'signal', { get: () => call.signal, enumerable: true, configurable: true })
-    let result
-    try {
-      result = handler(event, ...args)
-    } catch (err) {
-      fail(err)
-      return
-    }
-    Promise.resolve(result).then((value) => {
-      done()
-      // Main went away meanwhile: nobody waits for the answer.
-      if (state.status !== OPEN) return
-      let enc
-      try {
-        enc = port.encode([value])
-      } catch (err) {
-        fail(err)
-        return
-      }
-      port.send(KIND.INVOKE_REPLY_OK, request, channel, enc)
-    }, fail)
+    runHandler(
+      handler,
+      event,
+      args,
+      (value) => port.encode([value]),
+      (enc) => {
+        done()
+        // Main went away meanwhile: nobody waits for the answer.
+        if (state.status === OPEN) port.send(KIND.INVOKE_REPLY_OK, request, channel, enc)
+      },
+      fail,
+    )
   }
 
   /** The main side is gone: pending invokes reject, 'disconnected' once. */
