@@ -132,19 +132,6 @@ class Page extends EventEmitter {
   }
 }
 
-/**
- * Resolves once `check()` is true: for state main reaches on its own time
- * (electron-trpc handles each message asynchronously, so a subscription goes
- * live in main some ticks after its request arrived).
- */
-async function until(check, what = 'the condition') {
-  const deadline = Date.now() + CALL_TIMEOUT
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${CALL_TIMEOUT} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 1))
-  }
-}
-
 // ------------------------------------------------------------- page side
 
 /**
@@ -172,4 +159,4 @@ function push(name, value) {
   parentPort.postMessage({ pushed: name, value })
 }
 
-module.exports = { openWindow, closeWindows, until, serve, push }
+module.exports = { openWindow, closeWindows, serve, push }

@@ -11,7 +11,7 @@ const { once } = require('node:events')
 const { isDate } = require('node:util').types
 const { describe, it, before, after } = require('node:test')
 const { createIPCHandler } = require('electron-trpc/main')
-const { openWindow, closeWindows, until } = require('../harness')
+const { openWindow, closeWindows } = require('../harness')
 const { createApp } = require('./router')
 
 describe('electron-trpc', () => {
@@ -85,14 +85,14 @@ describe('electron-trpc', () => {
 
   it('a subscription: main pushes to the window until it unsubscribes', async () => {
     await page.call('subscribe', 'a')
-    await until(() => app.liveSubscriptions() === 1, 'the subscription going live in main')
+    await app.whenLive(1)
     await page.call('addNote', 'pushed to the window')
     const { value } = await page.next('a')
     assert.equal(value.text, 'pushed to the window')
     assert.ok(isDate(value.created))
 
     await page.call('unsubscribe', 'a')
-    await until(() => app.liveSubscriptions() === 0, "main tearing the subscription's observable down")
+    await app.whenLive(0)
     await page.call('addNote', 'after unsubscribing')
     await page.call('countNotes')
     // The client completes the subscription it stopped; no more notes reach it.
@@ -105,7 +105,7 @@ describe('electron-trpc', () => {
 
   it("closing the window ends its subscriptions in main (createIPCHandler's windows)", async () => {
     await page.call('subscribe', 'b')
-    await until(() => app.liveSubscriptions() === 1, 'the subscription going live in main')
+    await app.whenLive(1)
     // Registered after electron-trpc's own 'destroyed' listener, so it runs
     // after the library has detached the window.
     const gone = once(win.webContents, 'destroyed')

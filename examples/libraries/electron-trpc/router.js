@@ -58,9 +58,25 @@ function createApp() {
     }),
   })
 
-  // The test reads how many subscriptions main still serves.
+  // The test reads how many subscriptions main still serves, and awaits a
+  // count (electron-trpc handles each message asynchronously, so a
+  // subscription goes live some ticks after its request arrived).
   const liveSubscriptions = () => added.listenerCount('note')
-  return { router, notes, liveSubscriptions }
+  const whenLive = (n) =>
+    new Promise((resolve) => {
+      const check = () => {
+        if (liveSubscriptions() !== n) return
+        added.off('newListener', afterAdd)
+        added.off('removeListener', check)
+        resolve()
+      }
+      // 'newListener' is emitted before the listener is added.
+      const afterAdd = () => process.nextTick(check)
+      added.on('newListener', afterAdd)
+      added.on('removeListener', check)
+      check()
+    })
+  return { router, notes, liveSubscriptions, whenLive }
 }
 
 module.exports = { createApp }
