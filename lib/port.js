@@ -21,12 +21,17 @@ class NativePort {
     this.native = open(() => this.pump.run(BATCH_FRAMES))
     if (this.native === null) throw errors.disconnected()
     this.id = this.native.id
-    /** Rings the hub once for this synchronous stretch of sends. */
-    this.scheduleFlush = flusher(this.native)
+    /** Passes sends on once for this synchronous stretch of them. */
+    this.scheduleFlush = flusher({ flush: () => this.flushSends() })
     const { kOnFrame } = require('./ipc-renderer')
     this.pump = new Pump(this.native, (kind, codec, _renderer, request, channel, buf, start, end) =>
       this.renderer[kOnFrame](kind, codec, request, channel, buf, start, end),
     )
+  }
+
+  /** The end of a synchronous stretch of sends: ring main. */
+  flushSends() {
+    this.native.flush()
   }
 
   keepAlive(on) {
@@ -57,7 +62,6 @@ class RemotePort extends NativePort {
     this.batch = Buffer.allocUnsafe(BATCH_BYTES)
     this.used = 0
     this.maxFrame = this.native.maxFrame
-    this.scheduleFlush = flusher({ flush: () => this.flushBatch() })
   }
 
   encode(args) {
@@ -119,8 +123,8 @@ class RemotePort extends NativePort {
     return ok
   }
 
-  /** The end of a synchronous stretch of sends. */
-  flushBatch() {
+  /** The end of a synchronous stretch of sends: the batch goes (and is passed on). */
+  flushSends() {
     if (this.used === 0) this.native.flush()
     else this.handOver()
   }
