@@ -57,9 +57,10 @@ export declare class NativeHub {
   forgetWorker(nonce: number): void
   /**
    * Listens on a Unix socket at `path` for renderers presenting `token`;
-   * `null`, or `[code, message]` if it cannot.
+   * `null`, or `[code, message]` if it cannot. Connections are not read
+   * while the inbox holds more than `maxQueue` bytes.
    */
-  listen(path: string, token: string, maxFrame: number): Array<string> | null
+  listen(path: string, token: string, maxFrame: number, maxQueue: number): Array<string> | null
   /**
    * Writes what is queued for socket renderers, blocking up to
    * `timeoutMs` (process exit).

@@ -105,7 +105,7 @@ class IpcMain extends RegistryEmitter {
   /**
    * Listens on a local socket for renderers in other processes (API.md §6).
    * Called again without options, resolves with the same address.
-   * @param {{ path?: string, maxFrameSize?: number }} [options]
+   * @param {{ path?: string, maxFrameSize?: number, maxQueueBytes?: number }} [options]
    * @returns {Promise<{ address: string, token: string }>}
    */
   listen(options) {

@@ -45,6 +45,8 @@ fn fixture(max_frame: usize) -> Fixture {
       path: dir.path().join("s"),
       token: TOKEN.into(),
       max_frame,
+      max_queue: ipc_main::transport::server::DEFAULT_MAX_QUEUE,
+      adopt: false,
     },
   )
   .unwrap();

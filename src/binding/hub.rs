@@ -22,6 +22,9 @@ pub struct NativeHub {
   owed: HashSet<u32>,
   #[cfg(unix)]
   listener: Option<crate::transport::server::Listener>,
+  /// Socket connections read on this thread's loop.
+  #[cfg(unix)]
+  readers: super::socket::Readers,
 }
 
 impl NativeHub {
@@ -49,6 +52,8 @@ impl NativeHub {
       owed: HashSet::new(),
       #[cfg(unix)]
       listener: None,
+      #[cfg(unix)]
+      readers: Default::default(),
     })
   }
 
@@ -67,15 +72,24 @@ impl NativeHub {
     max_frames: u32,
     max_bytes: u32,
   ) -> Result<Option<Either<BufferSlice<'env>, Buffer>>> {
+    // New socket connections are read from here on, before the frames
+    // that announce them are handed out.
+    #[cfg(unix)]
+    if let Some(l) = &self.listener {
+      self.readers.adopt(env, l);
+    }
     let bell = &self.bell;
-    super::drain_inbox(
+    let out = super::drain_inbox(
       env,
       &self.hub.inbox,
       &mut self.scratch,
       max_frames,
       max_bytes,
       || bell.release(),
-    )
+    );
+    #[cfg(unix)]
+    self.readers.resume();
+    out
   }
 
   /// Queues a frame for renderer `renderer` (JSON payload), rung at the next
@@ -193,14 +207,21 @@ impl NativeHub {
   }
 
   /// Listens on a Unix socket at `path` for renderers presenting `token`;
-  /// `null`, or `[code, message]` if it cannot.
+  /// `null`, or `[code, message]` if it cannot. Connections are not read
+  /// while the inbox holds more than `maxQueue` bytes.
   #[cfg(unix)]
   #[napi(catch_unwind)]
-  pub fn listen(&mut self, path: String, token: String, max_frame: f64) -> Option<Vec<String>> {
+  pub fn listen(
+    &mut self,
+    path: String,
+    token: String,
+    max_frame: f64,
+    max_queue: f64,
+  ) -> Option<Vec<String>> {
     if self.listener.is_some() {
       return Some(vec!["IPC_LISTENING".into(), "already listening".into()]);
     }
-    match super::socket::listen(self.hub.clone(), path, token, max_frame) {
+    match super::socket::listen(self.hub.clone(), path, token, max_frame, max_queue) {
       Ok(l) => {
         self.listener = Some(l);
         None
@@ -236,6 +257,9 @@ impl NativeHub {
     if let Some(l) = listener {
       l.finish();
     }
+    // Paused connections read on, to see their end (the hub refuses more).
+    #[cfg(unix)]
+    self.readers.resume();
     self.bell.keep_alive(false);
     self.bell.release();
   }

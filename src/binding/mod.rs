@@ -17,6 +17,8 @@ mod registry;
 mod renderer;
 #[cfg(unix)]
 mod socket;
+#[cfg(unix)]
+mod uv;
 
 use napi::bindgen_prelude::*;
 

@@ -2,6 +2,13 @@
 //! renderer end (a `NativeRenderer` on a socket route), with a handshake
 //! that runs either blocking (a child's default `ipcRenderer`, made in a
 //! getter) or on the libuv thread pool (`connect()`).
+//!
+//! Both ends read their sockets on their own JS thread's libuv loop
+//! ([`super::uv::Poll`]): the renderer from the moment it opens; the hub
+//! adopts each connection the IO runtime accepted and authenticated when it
+//! next drains (before the CONNECT frame that announces it), and resumes
+//! the connections it paused (its inbox over `maxQueueBytes`) once a drain
+//! brings the inbox below the bound.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -15,8 +22,11 @@ use napi_derive::napi;
 
 use super::doorbell::{SharedBell, TsfnBell};
 use super::renderer::{NativeRenderer, Route};
+use super::uv::{Poll, Source};
+use crate::connection::Flow;
 use crate::queue::Inbox;
 use crate::transport::client::{handshake, Client, Connected};
+use crate::transport::server::{Listener, Reading};
 
 static HANDSHAKES: LazyLock<Mutex<HashMap<u32, Connected>>> = LazyLock::new(Default::default);
 static NEXT_HANDSHAKE: AtomicU32 = AtomicU32::new(1);
@@ -109,7 +119,13 @@ pub fn open_socket_renderer(
   let (id, main_pid, max_frame) = (c.id, c.main_pid, c.max_frame);
   let bell = Arc::new(TsfnBell::new(&env, on_doorbell)?);
   let inbox = Arc::new(Inbox::new(Box::new(SharedBell(bell.clone()))));
-  let client = Client::start(c, inbox.clone()).map_err(|e| Error::from_reason(e.to_string()))?;
+  let client = Client::open(c, inbox.clone()).map_err(|e| Error::from_reason(e.to_string()))?;
+  // The poll closes itself when the connection ends (or the env goes).
+  let _ = Poll::start(
+    &env,
+    client.fd(),
+    Box::new(ClientSource(client.clone())),
+  );
   let route = Route::Socket {
     client,
     main_pid,
@@ -124,17 +140,96 @@ pub(crate) fn listen(
   path: String,
   token: String,
   max_frame: f64,
-) -> std::result::Result<crate::transport::server::Listener, Failure> {
+  max_queue: f64,
+) -> std::result::Result<Listener, Failure> {
   let max_frame = if max_frame.is_finite() && max_frame >= 1024.0 {
     (max_frame as usize).min(u32::MAX as usize)
   } else {
     crate::wire::DEFAULT_MAX_FRAME
   };
+  let max_queue = if max_queue >= 1.0 {
+    // Infinity saturates: no bound.
+    max_queue as usize
+  } else {
+    crate::transport::server::DEFAULT_MAX_QUEUE
+  };
   let opts = crate::transport::server::Options {
     path: PathBuf::from(path),
     token,
     max_frame,
+    max_queue,
+    adopt: true,
   };
   crate::transport::server::listen(hub, opts)
     .map_err(|e| vec![crate::transport::io_code(&e).to_owned(), e.to_string()])
+}
+
+struct ClientSource(Arc<Client>);
+
+impl Source for ClientSource {
+  fn on_readable(&mut self) -> Flow {
+    self.0.on_readable()
+  }
+
+  fn abort(&mut self) {
+    self.0.drop_connection();
+  }
+
+  fn fallback(self: Box<Self>) {
+    self.0.read_on_runtime();
+  }
+}
+
+impl Source for Reading {
+  fn on_readable(&mut self) -> Flow {
+    Reading::on_readable(self)
+  }
+
+  fn can_resume(&self) -> bool {
+    Reading::can_resume(self)
+  }
+
+  fn abort(&mut self) {
+    Reading::abort(self)
+  }
+
+  fn fallback(self: Box<Self>) {
+    self.read_on_runtime();
+  }
+}
+
+/// The connections a hub reads on its JS thread (JS thread only).
+#[derive(Default)]
+pub(crate) struct Readers {
+  polls: Vec<Poll>,
+}
+
+impl Readers {
+  /// Adopts the connections `listener` attached since the last call
+  /// (before draining: their CONNECT frames are in the inbox).
+  pub(crate) fn adopt(&mut self, env: &Env, listener: &Listener) {
+    if !listener.has_adopted() {
+      return;
+    }
+    for reading in listener.take_adopted() {
+      let fd = reading.fd();
+      if let Some(p) = Poll::start(env, fd, Box::new(reading)) {
+        self.polls.push(p);
+      }
+    }
+  }
+
+  /// After a drain: resumes paused connections if the inbox has room, and
+  /// forgets closed ones.
+  pub(crate) fn resume(&mut self) {
+    if self.polls.is_empty() {
+      return;
+    }
+    self.polls.retain(|p| !p.is_closed());
+    for p in &self.polls {
+      if p.is_paused() {
+        p.resume();
+      }
+    }
+  }
 }
