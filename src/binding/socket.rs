@@ -121,11 +121,7 @@ pub fn open_socket_renderer(
   let inbox = Arc::new(Inbox::new(Box::new(SharedBell(bell.clone()))));
   let client = Client::open(c, inbox.clone()).map_err(|e| Error::from_reason(e.to_string()))?;
   // The poll closes itself when the connection ends (or the env goes).
-  let _ = Poll::start(
-    &env,
-    client.fd(),
-    Box::new(ClientSource(client.clone())),
-  );
+  let _ = Poll::start(&env, client.fd(), Box::new(ClientSource(client.clone())));
   let route = Route::Socket {
     client,
     main_pid,

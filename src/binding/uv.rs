@@ -27,14 +27,21 @@ const UV_READABLE: c_int = 1;
 type PollCb = unsafe extern "C" fn(*mut c_void, c_int, c_int);
 type CloseCb = unsafe extern "C" fn(*mut c_void);
 
+type InitFn = unsafe extern "C" fn(*mut c_void, *mut c_void, c_int) -> c_int;
+type StartFn = unsafe extern "C" fn(*mut c_void, c_int, PollCb) -> c_int;
+type StopFn = unsafe extern "C" fn(*mut c_void) -> c_int;
+type CloseFn = unsafe extern "C" fn(*mut c_void, Option<CloseCb>);
+type UnrefFn = unsafe extern "C" fn(*mut c_void);
+type SizeFn = unsafe extern "C" fn(c_int) -> usize;
+
 /// The libuv functions used, resolved in the running process.
 struct Uv {
-  poll_init: unsafe extern "C" fn(*mut c_void, *mut c_void, c_int) -> c_int,
-  poll_start: unsafe extern "C" fn(*mut c_void, c_int, PollCb) -> c_int,
-  poll_stop: unsafe extern "C" fn(*mut c_void) -> c_int,
-  close: unsafe extern "C" fn(*mut c_void, Option<CloseCb>),
-  unref: unsafe extern "C" fn(*mut c_void),
-  handle_size: unsafe extern "C" fn(c_int) -> usize,
+  poll_init: InitFn,
+  poll_start: StartFn,
+  poll_stop: StopFn,
+  close: CloseFn,
+  unref: UnrefFn,
+  handle_size: SizeFn,
 }
 
 static UV: LazyLock<Option<Uv>> = LazyLock::new(|| {
@@ -47,12 +54,12 @@ static UV: LazyLock<Option<Uv>> = LazyLock::new(|| {
   // the field's type spells.
   unsafe {
     Some(Uv {
-      poll_init: std::mem::transmute::<*mut c_void, _>(sym(c"uv_poll_init")?),
-      poll_start: std::mem::transmute::<*mut c_void, _>(sym(c"uv_poll_start")?),
-      poll_stop: std::mem::transmute::<*mut c_void, _>(sym(c"uv_poll_stop")?),
-      close: std::mem::transmute::<*mut c_void, _>(sym(c"uv_close")?),
-      unref: std::mem::transmute::<*mut c_void, _>(sym(c"uv_unref")?),
-      handle_size: std::mem::transmute::<*mut c_void, _>(sym(c"uv_handle_size")?),
+      poll_init: std::mem::transmute::<*mut c_void, InitFn>(sym(c"uv_poll_init")?),
+      poll_start: std::mem::transmute::<*mut c_void, StartFn>(sym(c"uv_poll_start")?),
+      poll_stop: std::mem::transmute::<*mut c_void, StopFn>(sym(c"uv_poll_stop")?),
+      close: std::mem::transmute::<*mut c_void, CloseFn>(sym(c"uv_close")?),
+      unref: std::mem::transmute::<*mut c_void, UnrefFn>(sym(c"uv_unref")?),
+      handle_size: std::mem::transmute::<*mut c_void, SizeFn>(sym(c"uv_handle_size")?),
     })
   }
 });
@@ -182,7 +189,11 @@ impl Poll {
     if inner.state.get() != State::Paused {
       return;
     }
-    let may = inner.source.borrow().as_ref().is_some_and(|s| s.can_resume());
+    let may = inner
+      .source
+      .borrow()
+      .as_ref()
+      .is_some_and(|s| s.can_resume());
     if !may {
       return;
     }
@@ -238,7 +249,12 @@ unsafe extern "C" fn on_poll(handle: *mut c_void, _status: c_int, _events: c_int
       }
       inner.state.set(State::Paused);
       // The consumer may have drained meanwhile: no drain would resume it.
-      if inner.source.borrow().as_ref().is_some_and(|s| s.can_resume()) {
+      if inner
+        .source
+        .borrow()
+        .as_ref()
+        .is_some_and(|s| s.can_resume())
+      {
         // SAFETY: this handle, live (we are in its callback).
         Poll(unsafe { rc_of(handle) }).resume();
       }

@@ -14,7 +14,9 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use super::{runtime, ConnectError, HANDSHAKE_LIMIT, PROTOCOL};
-use crate::connection::{poll_reads, view, Conn, Flow, FrameReader, Next, ReadEnd, Step, READ_BUDGET};
+use crate::connection::{
+  poll_reads, view, Conn, Flow, FrameReader, Next, ReadEnd, Step, READ_BUDGET,
+};
 use crate::error::{IpcError, Result};
 use crate::queue::Inbox;
 use crate::wire::{self, kind};

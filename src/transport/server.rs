@@ -70,9 +70,7 @@ struct Shared {
 impl Shared {
   /// Bytes the hub's inbox may still take before reading pauses.
   fn room(&self) -> usize {
-    self
-      .max_queue
-      .saturating_sub(self.hub.inbox.depth().bytes)
+    self.max_queue.saturating_sub(self.hub.inbox.depth().bytes)
   }
 }
 
@@ -300,9 +298,7 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
   let (k, codec, payload) = match read {
     Ok(Ok(f)) => f,
     Err(_) => return refuse(&conn, &who, false, "no handshake in time"),
-    Ok(Err(NoHello::Bad(e))) => {
-      return refuse(&conn, &who, false, &format!("bad handshake: {e}"))
-    }
+    Ok(Err(NoHello::Bad(e))) => return refuse(&conn, &who, false, &format!("bad handshake: {e}")),
     Ok(Err(NoHello::Truncated)) => {
       log(format_args!(
         "refused a connection{who}: it ended in the middle of its handshake"
