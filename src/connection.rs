@@ -403,6 +403,9 @@ impl Conn {
     mut on_frame: impl FnMut(Vec<u8>) -> Result<Next>,
   ) -> Step {
     let mut got = 0usize;
+    // The last read took less than it asked for: the socket is empty (a
+    // level-triggered poll says so again if more comes), no need to ask.
+    let mut short = false;
     loop {
       loop {
         match reader.next_owned() {
@@ -418,15 +421,23 @@ impl Conn {
       if self.is_down() {
         return Step::End(ReadEnd::Eof);
       }
+      if short {
+        return Step::Idle;
+      }
       if got >= budget {
         return Step::More;
       }
-      match read_into(&self.sock, reader.spare()) {
+      let buf = reader.spare();
+      let asked = buf.capacity() - buf.len();
+      match read_into(&self.sock, buf) {
         Ok(0) if !reader.buffered().is_empty() && !self.is_down() => {
           return Step::End(ReadEnd::Truncated)
         }
         Ok(0) => return Step::End(ReadEnd::Eof),
-        Ok(n) => got += n,
+        Ok(n) => {
+          got += n;
+          short = n < asked;
+        }
         Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Step::Idle,
         Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
         Err(e) => return Step::End(ReadEnd::Io(e)),

@@ -43,6 +43,8 @@ impl NativeHub {
   /// Creates a hub whose doorbell calls `onDoorbell()` on this thread.
   #[napi(constructor, catch_unwind)]
   pub fn new(env: Env, on_doorbell: Function<'_, (), UnknownReturnValue>) -> Result<Self> {
+    #[cfg(unix)]
+    let readers = super::socket::Readers::new(&env, &on_doorbell);
     let bell = Arc::new(TsfnBell::new(&env, on_doorbell)?);
     let hub = Hub::new(Box::new(SharedBell(bell.clone())));
     Ok(NativeHub {
@@ -53,7 +55,7 @@ impl NativeHub {
       #[cfg(unix)]
       listener: None,
       #[cfg(unix)]
-      readers: Default::default(),
+      readers,
     })
   }
 

@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
@@ -22,7 +23,7 @@ use napi_derive::napi;
 
 use super::doorbell::{SharedBell, TsfnBell};
 use super::renderer::{NativeRenderer, Route};
-use super::uv::{Poll, Source};
+use super::uv::{Deliver, Poll, Source};
 use crate::connection::Flow;
 use crate::queue::Inbox;
 use crate::transport::client::{handshake, Client, Connected};
@@ -117,11 +118,13 @@ pub fn open_socket_renderer(
     .remove(&handle);
   let Some(c) = connected else { return Ok(None) };
   let (id, main_pid, max_frame) = (c.id, c.main_pid, c.max_frame);
+  let deliver = Deliver::new(&env, &on_doorbell);
   let bell = Arc::new(TsfnBell::new(&env, on_doorbell)?);
   let inbox = Arc::new(Inbox::new(Box::new(SharedBell(bell.clone()))));
   let client = Client::open(c, inbox.clone()).map_err(|e| Error::from_reason(e.to_string()))?;
   // The poll closes itself when the connection ends (or the env goes).
-  let _ = Poll::start(&env, client.fd(), Box::new(ClientSource(client.clone())));
+  let source = Box::new(ClientSource(client.clone()));
+  let _ = Poll::start(&env, client.fd(), source, deliver);
   let route = Route::Socket {
     client,
     main_pid,
@@ -167,6 +170,14 @@ impl Source for ClientSource {
     self.0.on_readable()
   }
 
+  fn has_queued(&self) -> bool {
+    self.0.has_queued()
+  }
+
+  fn ring(&self) {
+    self.0.ring();
+  }
+
   fn abort(&mut self) {
     self.0.drop_connection();
   }
@@ -185,6 +196,14 @@ impl Source for Reading {
     Reading::can_resume(self)
   }
 
+  fn has_queued(&self) -> bool {
+    Reading::has_queued(self)
+  }
+
+  fn ring(&self) {
+    Reading::ring(self)
+  }
+
   fn abort(&mut self) {
     Reading::abort(self)
   }
@@ -195,12 +214,20 @@ impl Source for Reading {
 }
 
 /// The connections a hub reads on its JS thread (JS thread only).
-#[derive(Default)]
 pub(crate) struct Readers {
   polls: Vec<Poll>,
+  deliver: Option<Rc<Deliver>>,
 }
 
 impl Readers {
+  /// Readers whose reads call `drain` (the hub's doorbell callback) at once.
+  pub(crate) fn new<A: JsValuesTupleIntoVec, R>(env: &Env, drain: &Function<'_, A, R>) -> Self {
+    Readers {
+      polls: Vec::new(),
+      deliver: Deliver::new(env, drain),
+    }
+  }
+
   /// Adopts the connections `listener` attached since the last call
   /// (before draining: their CONNECT frames are in the inbox).
   pub(crate) fn adopt(&mut self, env: &Env, listener: &Listener) {
@@ -209,7 +236,7 @@ impl Readers {
     }
     for reading in listener.take_adopted() {
       let fd = reading.fd();
-      if let Some(p) = Poll::start(env, fd, Box::new(reading)) {
+      if let Some(p) = Poll::start(env, fd, Box::new(reading), self.deliver.clone()) {
         self.polls.push(p);
       }
     }

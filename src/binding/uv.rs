@@ -67,8 +67,13 @@ static UV: LazyLock<Option<Uv>> = LazyLock::new(|| {
 /// What a poll reads for: called on the loop's thread when the descriptor
 /// is readable (or hung up, or failed: the read then says so).
 pub(crate) trait Source {
-  /// Reads what is there; says whether to go on, pause or stop.
+  /// Reads what is there into the owner's inbox, quietly; says whether to
+  /// go on, pause or stop.
   fn on_readable(&mut self) -> Flow;
+  /// Frames wait in the owner's inbox.
+  fn has_queued(&self) -> bool;
+  /// Rings the owner's doorbell (when its drain cannot be called here).
+  fn ring(&self);
   /// After a pause: whether reading may resume now.
   fn can_resume(&self) -> bool {
     true
@@ -86,8 +91,90 @@ enum State {
   Closing,
 }
 
+/// The owner's drain, a JS function called straight from the poll
+/// callback after a read queued frames (this thread, no JS on the stack):
+/// no doorbell, so no eventfd write and read and no extra loop turn.
+pub(crate) struct Deliver {
+  env: napi::sys::napi_env,
+  func: napi::sys::napi_ref,
+}
+
+impl Deliver {
+  /// Holds `func` (the doorbell callback) for direct calls.
+  pub(crate) fn new<A: napi::bindgen_prelude::JsValuesTupleIntoVec, R>(
+    env: &Env,
+    func: &Function<'_, A, R>,
+  ) -> Option<Rc<Deliver>> {
+    let mut r = std::ptr::null_mut();
+    let v = napi::JsValue::value(func).value;
+    // SAFETY: a live function value of this env, on its thread.
+    let st = unsafe { napi::sys::napi_create_reference(env.raw(), v, 1, &mut r) };
+    (st == napi::sys::Status::napi_ok).then(|| {
+      Rc::new(Deliver {
+        env: env.raw(),
+        func: r,
+      })
+    })
+  }
+
+  /// Calls the function as a callback from the loop (microtasks and ticks
+  /// run after it). `false` if JS cannot be called now (then ring).
+  fn call(&self) -> bool {
+    use napi::sys;
+    let env = self.env;
+    // SAFETY: on the env's own thread, from a libuv callback (no JS on the
+    // stack); the env is alive (the poll is closed before it goes).
+    unsafe {
+      let mut scope = std::ptr::null_mut();
+      if sys::napi_open_handle_scope(env, &mut scope) != sys::Status::napi_ok {
+        return false;
+      }
+      let mut func = std::ptr::null_mut();
+      let mut global = std::ptr::null_mut();
+      let mut called = false;
+      if sys::napi_get_reference_value(env, self.func, &mut func) == sys::Status::napi_ok
+        && !func.is_null()
+        && sys::napi_get_global(env, &mut global) == sys::Status::napi_ok
+      {
+        let mut result = std::ptr::null_mut();
+        let st = sys::napi_make_callback(
+          env,
+          std::ptr::null_mut(),
+          global,
+          func,
+          0,
+          std::ptr::null(),
+          &mut result,
+        );
+        if st == sys::Status::napi_pending_exception {
+          // As a throwing doorbell callback: an uncaught exception.
+          let mut err = std::ptr::null_mut();
+          if sys::napi_get_and_clear_last_exception(env, &mut err) == sys::Status::napi_ok {
+            sys::napi_fatal_exception(env, err);
+          }
+        }
+        called = st == sys::Status::napi_ok || st == sys::Status::napi_pending_exception;
+      }
+      sys::napi_close_handle_scope(env, scope);
+      called
+    }
+  }
+}
+
+impl Drop for Deliver {
+  fn drop(&mut self) {
+    // SAFETY: our reference, deleted once, on the env's thread (dropped by
+    // the poll's callbacks or by the owner's finalizer).
+    unsafe {
+      napi::sys::napi_delete_reference(self.env, self.func);
+    }
+  }
+}
+
 struct Inner {
   handle: *mut c_void,
+  /// Called after reads instead of ringing; taken at env teardown.
+  deliver: RefCell<Option<Rc<Deliver>>>,
   layout: Layout,
   source: RefCell<Option<Box<dyn Source>>>,
   state: Cell<State>,
@@ -101,8 +188,13 @@ impl Poll {
   /// Starts polling `fd` for `source` on `env`'s loop (call on its thread).
   /// When libuv cannot be used here (not found, or the poll cannot be
   /// made), the source falls back to reading on the IO runtime: `None`.
-  pub(crate) fn start(env: &Env, fd: c_int, source: Box<dyn Source>) -> Option<Poll> {
-    match Poll::try_start(env, fd, source) {
+  pub(crate) fn start(
+    env: &Env,
+    fd: c_int,
+    source: Box<dyn Source>,
+    deliver: Option<Rc<Deliver>>,
+  ) -> Option<Poll> {
+    match Poll::try_start(env, fd, source, deliver) {
       Ok(p) => p,
       Err(source) => {
         source.fallback();
@@ -115,6 +207,7 @@ impl Poll {
     env: &Env,
     fd: c_int,
     source: Box<dyn Source>,
+    deliver: Option<Rc<Deliver>>,
   ) -> std::result::Result<Option<Poll>, Box<dyn Source>> {
     let Some(uv) = UV.as_ref() else {
       return Err(source);
@@ -143,6 +236,7 @@ impl Poll {
     }
     let inner = Rc::new(Inner {
       handle,
+      deliver: RefCell::new(deliver),
       layout,
       source: RefCell::new(Some(source)),
       state: Cell::new(State::Active),
@@ -172,8 +266,9 @@ impl Poll {
         return Ok(None);
       }
       // Bytes that came with the handshake are buffered already: no poll
-      // event would announce them.
-      on_poll(handle, 0, UV_READABLE);
+      // event would announce them. Rung, not delivered: the owner's JS is
+      // on the stack (this is called from its drain, or before it exists).
+      poll_once(&inner, false);
     }
     Ok(Some(Poll(inner)))
   }
@@ -226,38 +321,54 @@ fn close(inner: &Inner) {
 
 unsafe extern "C" fn on_poll(handle: *mut c_void, _status: c_int, _events: c_int) {
   // SAFETY: `data` was set to a live `Inner` before the poll started, and
-  // stays until `on_close`.
-  let inner = unsafe { &*(*handle.cast::<*const Inner>()) };
+  // stays until `on_close`; we are in its callback.
+  let inner = unsafe { rc_of(handle) };
+  // A failed poll (`_status` < 0) is read too: the read reports the error.
+  poll_once(&inner, true);
+}
+
+/// One wake-up: read, deliver (call the drain when `direct`, else ring),
+/// then pause or close as the source says.
+fn poll_once(inner: &Rc<Inner>, direct: bool) {
   if inner.state.get() != State::Active {
     return;
   }
-  // A failed poll (`_status` < 0) is read too: the read reports the error.
-  let flow = catch_unwind(AssertUnwindSafe(|| {
-    inner
-      .source
-      .borrow_mut()
-      .as_mut()
-      .map_or(Flow::Done, |s| s.on_readable())
+  let (flow, queued) = catch_unwind(AssertUnwindSafe(|| {
+    let mut source = inner.source.borrow_mut();
+    match source.as_mut() {
+      Some(s) => (s.on_readable(), s.has_queued()),
+      None => (Flow::Done, false),
+    }
   }))
-  .unwrap_or(Flow::Done);
+  .unwrap_or((Flow::Done, false));
+  if queued {
+    let deliver = if direct {
+      inner.deliver.borrow().clone()
+    } else {
+      None
+    };
+    // The drain runs user code, which may close or pause this poll: no
+    // borrow is held across it.
+    let delivered = deliver.is_some_and(|d| d.call());
+    if !delivered {
+      if let Some(s) = inner.source.borrow().as_ref() {
+        s.ring();
+      }
+    }
+  }
   match flow {
     Flow::Wait | Flow::Again => {}
     Flow::Pause => {
+      if inner.state.get() != State::Active {
+        return;
+      }
       if let Some(uv) = UV.as_ref() {
         // SAFETY: an active handle, this thread.
-        unsafe { (uv.poll_stop)(handle) };
+        unsafe { (uv.poll_stop)(inner.handle) };
       }
       inner.state.set(State::Paused);
       // The consumer may have drained meanwhile: no drain would resume it.
-      if inner
-        .source
-        .borrow()
-        .as_ref()
-        .is_some_and(|s| s.can_resume())
-      {
-        // SAFETY: this handle, live (we are in its callback).
-        Poll(unsafe { rc_of(handle) }).resume();
-      }
+      Poll(inner.clone()).resume();
     }
     Flow::Done => close(inner),
   }
@@ -281,7 +392,8 @@ unsafe extern "C" fn on_close(handle: *mut c_void) {
   let inner = unsafe { Rc::from_raw(*handle.cast::<*const Inner>()) };
   let hook = inner.hook.replace(std::ptr::null_mut());
   let source = inner.source.borrow_mut().take();
-  let _ = catch_unwind(AssertUnwindSafe(|| drop(source)));
+  let deliver = inner.deliver.borrow_mut().take();
+  let _ = catch_unwind(AssertUnwindSafe(|| drop((source, deliver))));
   // SAFETY: libuv is done with the handle (this is its close callback).
   unsafe { std::alloc::dealloc(handle.cast(), inner.layout) };
   if !hook.is_null() {
@@ -298,6 +410,9 @@ unsafe extern "C" fn on_env_cleanup(
   // SAFETY: `arg` is the `Inner` whose count the handle holds until
   // `on_close`, which removes this hook: it is alive here.
   let inner = unsafe { &*(arg as *const Inner) };
+  // No JS from here on; its reference goes while the env is whole.
+  let deliver = inner.deliver.borrow_mut().take();
+  drop(deliver);
   let _ = catch_unwind(AssertUnwindSafe(|| {
     if let Some(s) = inner.source.borrow_mut().as_mut() {
       s.abort();

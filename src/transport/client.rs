@@ -195,7 +195,12 @@ impl Client {
     let reading = self.clone();
     runtime().spawn(async move {
       let conn = reading.conn.clone();
-      poll_reads(&conn, || reading.on_readable()).await
+      poll_reads(&conn, || {
+        let flow = reading.on_readable();
+        reading.ring();
+        flow
+      })
+      .await
     });
   }
 
@@ -204,7 +209,18 @@ impl Client {
     self.conn.fd()
   }
 
-  /// Reads what the socket has into the inbox and rings it.
+  /// Frames wait in the renderer's inbox (to deliver after a read).
+  pub fn has_queued(&self) -> bool {
+    self.inbox.depth().frames > 0
+  }
+
+  /// Rings the renderer's doorbell for what reads queued.
+  pub fn ring(&self) {
+    let _ = self.inbox.flush();
+  }
+
+  /// Reads what the socket has into the inbox, quietly: the caller
+  /// delivers ([`ring`](Self::ring), or calls the consumer itself).
   pub fn on_readable(&self) -> Flow {
     let mut rx = lock(&self.rx);
     if rx.ended {
@@ -217,8 +233,8 @@ impl Client {
     }
   }
 
-  /// One non-blocking read: frames to the inbox (a `sendSync` answer to its
-  /// slot), the inbox rung, and the end handled.
+  /// One non-blocking read: frames to the inbox, quietly (a `sendSync`
+  /// answer to its slot), and the end handled.
   fn read(&self, rx: &mut Rx) -> Step {
     let Rx {
       reader,
@@ -261,7 +277,6 @@ impl Client {
         _ => Err(IpcError::BadFrame("a frame of a kind main may not send")),
       }
     });
-    let _ = inbox.flush();
     if let Step::End(end) = &step {
       if let ReadEnd::Bad(e) = end {
         super::server::log(format_args!("closed the connection to main: {e}"));
@@ -316,10 +331,14 @@ impl Client {
         if rx.reply.is_none() && !rx.ended {
           self.read(&mut rx);
         }
+        // What came before (and with) the answer is delivered after this
+        // call returns.
         if let Some(v) = rx.reply.take() {
+          self.ring();
           return Ok(v);
         }
         if rx.ended {
+          self.ring();
           return Err(IpcError::Disconnected);
         }
       }

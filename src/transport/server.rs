@@ -419,8 +419,19 @@ impl Reading {
     self.shared.room() > 0 || self.shared.hub.is_closed()
   }
 
+  /// Frames wait in the hub's inbox (to deliver after a read).
+  pub fn has_queued(&self) -> bool {
+    self.shared.hub.inbox.depth().frames > 0
+  }
+
+  /// Rings the hub's doorbell for what reads queued.
+  pub fn ring(&self) {
+    let _ = self.shared.hub.inbox.flush();
+  }
+
   /// Reads what the socket has (within the hub's room) into the hub's
-  /// inbox, and rings it once.
+  /// inbox, quietly: the caller delivers ([`ring`](Self::ring), or calls
+  /// the consumer itself).
   pub fn on_readable(&mut self) -> Flow {
     if self.ended {
       return Flow::Done;
@@ -461,7 +472,6 @@ impl Reading {
         hub.push_quiet(raw)?;
         Ok(Next::Go)
       });
-    let _ = hub.inbox.flush();
     match step {
       Step::Idle => Flow::Wait,
       Step::More if self.shared.room() == 0 && !hub.is_closed() => Flow::Pause,
@@ -477,7 +487,14 @@ impl Reading {
   /// can poll it).
   pub fn read_on_runtime(mut self) {
     let conn = self.conn.clone();
-    runtime().spawn(async move { poll_reads(&conn, || self.on_readable()).await });
+    runtime().spawn(async move {
+      poll_reads(&conn, || {
+        let flow = self.on_readable();
+        self.ring();
+        flow
+      })
+      .await
+    });
   }
 
   /// Ends the connection now (the owner goes away): as if the peer hung up,
