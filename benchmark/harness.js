@@ -256,7 +256,8 @@ function commit(dir) {
   if (head === 'unknown') return head
   let dirty = false
   try {
-    dirty = execFileSync('git', ['-C', dir, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== ''
+    const status = execFileSync('git', ['-C', dir, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' })
+    dirty = status.trim() !== ''
   } catch {
     // leave it
   }
