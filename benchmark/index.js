@@ -194,6 +194,24 @@ const SCENARIOS = [
     ours: 'the *worker send* baseline, in a second plain Worker',
     base: "`parentPort.postMessage({ channel, args: [msg] })` ×300k",
   },
+  {
+    name: "anchor: child invoke over fork 'json'",
+    script: 'child.js',
+    args: ['rtt', 'anchor'],
+    pin: true,
+    anchor: true,
+    ours: 'the *child invoke* baseline, in a second forked child',
+    base: "id + Map of promises over `process.send`, fork 'json'",
+  },
+  {
+    name: "anchor: child 64 KiB over fork 'advanced'",
+    script: 'child.js',
+    args: ['bytes', 'anchor'],
+    pin: false,
+    anchor: true,
+    ours: 'the *child 64 KiB send* baseline, in a second forked child',
+    base: "`process.send(buf)` ×4000, fork 'advanced'",
+  },
 ]
 
 const PER_RUN_TIMEOUT_MS = 120_000
