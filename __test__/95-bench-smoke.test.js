@@ -115,7 +115,7 @@ test('benchmark harness', { timeout: 60_000 }, async (t) => {
     assert.ok(out.join('\n').includes(h.resultsTable(rows)))
   })
 
-  await t.test('a filtered run prints and writes nothing unless asked', async (t) => {
+  await t.test('a filtered or quick run prints and writes nothing unless asked', async (t) => {
     const files = tmpFiles(t)
     const before = fs.readFileSync(files.results, 'utf8')
     const { rows, wrote } = await main({
@@ -134,6 +134,19 @@ test('benchmark harness', { timeout: 60_000 }, async (t) => {
       ['anchor: stub'],
     )
     assert.equal(h.cells(rows[0]).ratio, '1.00×')
+    assert.equal(fs.readFileSync(files.results, 'utf8'), before)
+
+    const quick = await main({
+      argv: ['--runs', '1'],
+      env: { PIN: 'no', BENCH_QUICK: '1' },
+      scenarios: STUBS.slice(0, 1),
+      dir: FIXTURES,
+      resultsPath: files.results,
+      readmePath: files.readme,
+      log: () => {},
+      progress: () => {},
+    })
+    assert.equal(quick.wrote, false)
     assert.equal(fs.readFileSync(files.results, 'utf8'), before)
   })
 
