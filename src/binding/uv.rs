@@ -146,14 +146,27 @@ impl Deliver {
           std::ptr::null(),
           &mut result,
         );
-        if st == sys::Status::napi_pending_exception {
-          // As a throwing doorbell callback: an uncaught exception.
+        called = st == sys::Status::napi_ok;
+        // `napi_pending_exception` also means "JS cannot run now" (the env
+        // is being torn down): then nothing was called and nothing thrown.
+        let mut pending = false;
+        if st == sys::Status::napi_pending_exception
+          && sys::napi_is_exception_pending(env, &mut pending) == sys::Status::napi_ok
+          && pending
+        {
+          called = true;
           let mut err = std::ptr::null_mut();
-          if sys::napi_get_and_clear_last_exception(env, &mut err) == sys::Status::napi_ok {
+          let mut t: sys::napi_valuetype = sys::ValueType::napi_undefined;
+          // As a throwing doorbell callback: an uncaught exception (not a
+          // termination, which has no value to report).
+          if sys::napi_get_and_clear_last_exception(env, &mut err) == sys::Status::napi_ok
+            && sys::napi_typeof(env, err, &mut t) == sys::Status::napi_ok
+            && t != sys::ValueType::napi_undefined
+            && t != sys::ValueType::napi_null
+          {
             sys::napi_fatal_exception(env, err);
           }
         }
-        called = st == sys::Status::napi_ok || st == sys::Status::napi_pending_exception;
       }
       sys::napi_close_handle_scope(env, scope);
       called
