@@ -33,6 +33,24 @@ const READ_CHUNK: usize = 64 * 1024;
 /// which then becomes the frame without a copy.
 const OWN_BUFFER: usize = 32 * 1024;
 
+/// One whole frame from [`FrameReader::next_raw`].
+pub enum Raw<'a> {
+  /// A buffer of its own (a large frame), to keep as it is.
+  Owned(Vec<u8>),
+  /// Bytes in the reader's buffer, valid until the next read.
+  Slice(&'a [u8]),
+}
+
+impl Raw<'_> {
+  /// The frame's bytes.
+  pub fn bytes(&self) -> &[u8] {
+    match self {
+      Raw::Owned(v) => v,
+      Raw::Slice(s) => s,
+    }
+  }
+}
+
 /// Splits a byte stream into frames.
 pub struct FrameReader {
   buf: Vec<u8>,
@@ -120,16 +138,29 @@ impl FrameReader {
   /// # Errors
   /// As [`next_frame`](Self::next_frame).
   pub fn next_owned(&mut self) -> Result<Option<Vec<u8>>> {
+    Ok(self.next_raw()?.map(|raw| match raw {
+      Raw::Owned(v) => v,
+      Raw::Slice(s) => s.to_vec(),
+    }))
+  }
+
+  /// The next whole frame's bytes: the reader's own buffer when the frame
+  /// fills it exactly (as [`next_owned`](Self::next_owned)), else borrowed
+  /// from the buffer (the caller copies what it keeps, e.g. into a batch).
+  ///
+  /// # Errors
+  /// As [`next_frame`](Self::next_frame).
+  pub fn next_raw(&mut self) -> Result<Option<Raw<'_>>> {
     let n = match wire::parse(&self.buf[self.start..], self.limit)? {
       None => return Ok(None),
       Some((_, n)) => n,
     };
     if self.start == 0 && n == self.buf.len() && n >= OWN_BUFFER {
-      return Ok(Some(std::mem::take(&mut self.buf)));
+      return Ok(Some(Raw::Owned(std::mem::take(&mut self.buf))));
     }
     let at = self.start;
     self.start += n;
-    Ok(Some(self.buf[at..at + n].to_vec()))
+    Ok(Some(Raw::Slice(&self.buf[at..at + n])))
   }
 
   /// The next whole frame and its raw bytes, `None` until more bytes come.
@@ -393,14 +424,14 @@ impl Conn {
   }
 
   /// Reads what the socket has, without blocking, up to about `budget`
-  /// bytes, handing each whole frame to `on_frame` (owned; parse it with
+  /// bytes, handing each whole frame to `on_frame` (parse it with
   /// [`view`]). Frames already buffered are handed out first; so are all
   /// whole frames of the last read, whatever the budget.
   pub fn read_some(
     &self,
     reader: &mut FrameReader,
     budget: usize,
-    mut on_frame: impl FnMut(Vec<u8>) -> Result<Next>,
+    mut on_frame: impl FnMut(Raw<'_>) -> Result<Next>,
   ) -> Step {
     let mut got = 0usize;
     // The last read took less than it asked for: the socket is empty (a
@@ -408,7 +439,7 @@ impl Conn {
     let mut short = false;
     loop {
       loop {
-        match reader.next_owned() {
+        match reader.next_raw() {
           Ok(Some(raw)) => match on_frame(raw) {
             Ok(Next::Go) => {}
             Ok(Next::Stop) => return Step::End(ReadEnd::Stop),

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use super::{runtime, ConnectError, HANDSHAKE_LIMIT, PROTOCOL};
 use crate::connection::{
-  poll_reads, view, Conn, Flow, FrameReader, Next, ReadEnd, Step, READ_BUDGET,
+  poll_reads, view, Conn, Flow, FrameReader, Next, Raw, ReadEnd, Step, READ_BUDGET,
 };
 use crate::error::{IpcError, Result};
 use crate::queue::Inbox;
@@ -244,8 +244,10 @@ impl Client {
       ..
     } = rx;
     let inbox = &self.inbox;
+    // Frames of one wake-up go to the inbox as one entry (a large one alone).
+    let mut batch: Vec<u8> = Vec::new();
     let step = self.conn.read_some(reader, READ_BUDGET, |raw| {
-      let f = view(&raw)?;
+      let f = view(raw.bytes())?;
       if !super::server::codec_allowed(f.codec) {
         return Err(IpcError::BadFrame("unknown payload codec"));
       }
@@ -264,19 +266,31 @@ impl Client {
         | kind::RESULT_OK
         | kind::RESULT_ERR
         | kind::INVOKE_RENDERER
-        | kind::CANCEL_RENDERER => {
+        | kind::CANCEL_RENDERER
+        | kind::CLOSED => {
+          let stop = f.kind == kind::CLOSED;
           // A closed inbox: this renderer was closed here; drop the rest.
-          let _ = inbox.push_quiet(raw);
+          match raw {
+            Raw::Slice(bytes) => batch.extend_from_slice(bytes),
+            Raw::Owned(own) => {
+              if !batch.is_empty() {
+                let _ = inbox.push_quiet(std::mem::take(&mut batch));
+              }
+              let _ = inbox.push_quiet(own);
+            }
+          }
+          if stop {
+            *told = true;
+            return Ok(Next::Stop);
+          }
           Ok(Next::Go)
-        }
-        kind::CLOSED => {
-          *told = true;
-          let _ = inbox.push_quiet(raw);
-          Ok(Next::Stop)
         }
         _ => Err(IpcError::BadFrame("a frame of a kind main may not send")),
       }
     });
+    if !batch.is_empty() {
+      let _ = inbox.push_quiet(batch);
+    }
     if let Step::End(end) = &step {
       if let ReadEnd::Bad(e) = end {
         super::server::log(format_args!("closed the connection to main: {e}"));

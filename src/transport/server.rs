@@ -21,7 +21,7 @@ use tokio::task::JoinHandle;
 
 use super::{constant_time_eq, runtime, HANDSHAKE_LIMIT, HANDSHAKE_TIMEOUT, PROTOCOL};
 use crate::connection::{
-  poll_reads, view, Conn, Flow, FrameReader, Next, ReadEnd, Step, READ_BUDGET,
+  poll_reads, view, Conn, Flow, FrameReader, Next, Raw, ReadEnd, Step, READ_BUDGET,
 };
 use crate::error::IpcError;
 use crate::hub::Hub;
@@ -443,10 +443,13 @@ impl Reading {
     }
     let id = self.id;
     let explicit = &mut self.explicit;
+    // Small frames of one wake-up go to the hub as one entry (one copy, one
+    // lock); a large one alone, in its own buffer.
+    let mut batch: Vec<u8> = Vec::new();
     let step = self
       .conn
-      .read_some(&mut self.reader, room.clamp(1, READ_BUDGET), |mut raw| {
-        let f = view(&raw)?;
+      .read_some(&mut self.reader, room.clamp(1, READ_BUDGET), |raw| {
+        let f = view(raw.bytes())?;
         match f.kind {
           kind::SEND
           | kind::SEND_SYNC
@@ -468,10 +471,30 @@ impl Reading {
           return Err(IpcError::BadFrame("unknown payload codec"));
         }
         // The connection says who sent it, not the frame.
-        wire::set_renderer(&mut raw, id);
-        hub.push_quiet(raw)?;
+        match raw {
+          Raw::Slice(bytes) => {
+            let at = batch.len();
+            batch.extend_from_slice(bytes);
+            wire::set_renderer(&mut batch[at..], id);
+          }
+          Raw::Owned(mut own) => {
+            if !batch.is_empty() {
+              hub.push_batch_quiet(std::mem::take(&mut batch))?;
+            }
+            wire::set_renderer(&mut own, id);
+            hub.push_quiet(own)?;
+          }
+        }
         Ok(Next::Go)
       });
+    // What came before an error or the end is delivered first.
+    let step = match (step, batch.is_empty()) {
+      (step, true) => step,
+      (step, false) => match hub.push_batch_quiet(batch) {
+        Ok(()) => step,
+        Err(e) => Step::End(ReadEnd::Bad(e)),
+      },
+    };
     match step {
       Step::Idle => Flow::Wait,
       Step::More if self.shared.room() == 0 && !hub.is_closed() => Flow::Pause,
