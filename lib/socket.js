@@ -116,6 +116,30 @@ function unlisten(hub) {
   hub.listening = null
 }
 
+/** `-e <code>`, `--eval <code>`, `-p <code>`, `--print <code>` (and `-pe`). */
+const EVAL_SWITCH = /^(?:-[ep]|-pe|-ep|--eval|--print)$/
+/** `--eval=<code>`, `--print=<code>`. */
+const EVAL_INLINE = /^--(?:eval|print)=/
+
+/**
+ * `execArgv` without the switch that gave this process its code inline (and
+ * that code): a child of `node -e "…ipcMain.fork(m)…"` must run `m`, not the
+ * parent's code again, which would fork again, and so on. As
+ * child_process.fork does when it defaults to `process.execArgv`.
+ * @param {string[]} execArgv
+ * @returns {string[]}
+ */
+function withoutEval(execArgv) {
+  if (process._eval == null) return execArgv
+  const out = []
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]
+    if (EVAL_SWITCH.test(arg)) i++
+    else if (!EVAL_INLINE.test(arg)) out.push(arg)
+  }
+  return out
+}
+
 /**
  * Starts `modulePath` in a child Node process as a renderer of `hub` (like
  * child_process.fork); resolves with its WebContents (`wc.process`) once the
@@ -144,7 +168,7 @@ function fork(hub, modulePath, args, options) {
     IPC_MAIN_TOKEN: token,
     IPC_MAIN_NONCE: nonce,
   }
-  const execArgv = [...(options.execArgv ?? process.execArgv), '--require', BOOTSTRAP]
+  const execArgv = [...(options.execArgv ?? withoutEval(process.execArgv)), '--require', BOOTSTRAP]
   const { fork: forkChild } = require('node:child_process')
   const child = forkChild(modulePath, args, { ...options, env, execArgv })
   return new Promise((resolve, reject) => {
