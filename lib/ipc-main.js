@@ -32,6 +32,11 @@ const kSocket = Symbol('ipc-main.socket')
 
 function noop() {}
 
+/** An own, non-enumerable, writable property (internal state). */
+function hide(target, key, value) {
+  Object.defineProperty(target, key, { value, writable: true, configurable: true })
+}
+
 /**
  * Electron's ipcMain: a real EventEmitter whose listener and handler
  * registration lives in the Rust registry.
@@ -39,19 +44,27 @@ function noop() {}
 class IpcMain extends RegistryEmitter {
   constructor() {
     super()
-    // Mutable state in one object, so `Object.create(ipcMain)` wrappers share it.
-    this[kHubState] = { hub: null, refed: true }
-    this[kScope] = false
+    // Mutable state in one object, so `Object.create(ipcMain)` wrappers
+    // share it. Internal, so not enumerable: `{ ...ipcMain }` copies only
+    // what it copies from Electron's ipcMain (EventEmitter's own fields,
+    // handle and handleOnce).
+    hide(this, kHubState, { hub: null, refed: true })
+    hide(this, kScope, false)
     // Electron's guard: a renderer message on channel 'error' never throws.
     this.on('error', noop)
   }
+
+  // handle and handleOnce are own, enumerable properties bound to this hub,
+  // as Electron's IpcMainImpl defines them (class-field arrow functions):
+  // libraries build `{ ...ipcMain, send }` and call `handle` on the copy.
+  // removeHandler stays on the prototype, as there.
 
   /**
    * Registers the handler that answers `invoke(channel)`.
    * @param {string} channel
    * @param {(event: IpcMainInvokeEvent, ...args: any[]) => any} handler
    */
-  handle(channel, handler) {
+  handle = (channel, handler) => {
     const reg = this[kRegistry]
     if (reg.hasHandler(String(channel))) throw errors.secondHandler(channel)
     if (typeof handler !== 'function') throw errors.handlerNotFunction(handler)
@@ -63,7 +76,7 @@ class IpcMain extends RegistryEmitter {
    * @param {string} channel
    * @param {(event: IpcMainInvokeEvent, ...args: any[]) => any} handler
    */
-  handleOnce(channel, handler) {
+  handleOnce = (channel, handler) => {
     this.handle(channel, (event, ...args) => {
       this.removeHandler(channel)
       return handler(event, ...args)
