@@ -95,8 +95,9 @@ class IpcRenderer extends EventEmitter {
       handling: new Map(),
       ref: false,
     }
-    this[kState] = state
-    this[kPort] = port
+    // Internal, so not enumerable: own enumerable keys are EventEmitter's.
+    Object.defineProperty(this, kState, { value: state, writable: true, configurable: true })
+    Object.defineProperty(this, kPort, { value: port, writable: true, configurable: true })
     port.renderer = this
     // Own, non-enumerable, detached-safe copies of the sending methods.
     for (const name of ['send', 'sendSync', 'invoke', 'invokeWithOptions']) {
@@ -342,12 +343,10 @@ class IpcRenderer extends EventEmitter {
 // Listener changes may change whether this thread must stay alive.
 for (const name of [
   'addListener',
-  'on',
   'once',
   'prependListener',
   'prependOnceListener',
   'removeListener',
-  'off',
   'removeAllListeners',
 ]) {
   const base = EventEmitter.prototype[name]
@@ -359,6 +358,18 @@ for (const name of [
         return result
       },
     }[name],
+    writable: true,
+    configurable: true,
+  })
+}
+
+// Aliases are the same functions, as Node's (`on === addListener`).
+for (const [alias, name] of [
+  ['on', 'addListener'],
+  ['off', 'removeListener'],
+]) {
+  Object.defineProperty(IpcRenderer.prototype, alias, {
+    value: IpcRenderer.prototype[name],
     writable: true,
     configurable: true,
   })
