@@ -1,5 +1,12 @@
 // Types of the `electron` stand-in: the values, plus Electron's type names.
-export { ipcMain, ipcRenderer, webContents } from './index'
+export { ipcMain, webContents } from './index'
+import type { IpcRenderer as Renderer } from './index'
+/**
+ * This environment's renderer, as `require('ipc-main').ipcRenderer`; but
+ * `undefined` when `process.type === 'browser'` (a program declaring itself
+ * Electron's main process), as in Electron's main. Typed as Electron types it.
+ */
+export declare const ipcRenderer: Renderer
 export type {
   IpcMain,
   IpcMainEvent,

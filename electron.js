@@ -3,7 +3,8 @@
 // `ipc-main/electron` and main-process IPC code runs unchanged under Node.
 //
 // Covered: `ipcMain`, `ipcRenderer`, `webContents` (the real ipc-main
-// objects), and the two neighbours IPC libraries reach for:
+// objects; `ipcRenderer` is undefined when `process.type === 'browser'`, as
+// in Electron's main process), and the two neighbours IPC libraries reach for:
 // `contextBridge.exposeInMainWorld` / `exposeInIsolatedWorld` (the API lands
 // on `globalThis`, which is this "renderer's" window) and `BrowserWindow`
 // (`getAllWindows()`, `fromWebContents()`, `fromId()`, `getFocusedWindow()`,
@@ -174,7 +175,12 @@ class BrowserWindow extends EventEmitter {
 
 Object.defineProperties(module.exports, {
   ipcMain: { enumerable: true, get: () => ipc.ipcMain },
-  ipcRenderer: { enumerable: true, get: () => ipc.ipcRenderer },
+  // In Electron's main process `require('electron').ipcRenderer` is
+  // undefined, and libraries that ship one module for both sides (electron-log
+  // v5) test it to learn where they are. A program that declares itself
+  // Electron's main (`process.type === 'browser'`) gets the same; anywhere
+  // else this is the environment's renderer, as `require('ipc-main')`'s.
+  ipcRenderer: { enumerable: true, get: () => (process.type === 'browser' ? undefined : ipc.ipcRenderer) },
 })
 module.exports.webContents = ipc.webContents
 module.exports.contextBridge = contextBridge
