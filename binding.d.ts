@@ -66,6 +66,12 @@ export declare class NativeHub {
    */
   flushBlocking(timeoutMs: number): void
   /**
+   * Stops listening and closes every socket renderer's connection (each
+   * is told first); the hub and its other renderers go on. `false` if it
+   * was not listening.
+   */
+  unlisten(): boolean
+  /**
    * Closes the hub: renderers are told, blocked `sendSync`s wake; a
    * listening socket stops and its connections close after the news.
    */

@@ -183,14 +183,13 @@ class IpcMain extends RegistryEmitter {
   }
 
   /**
-   * Disconnects every renderer of this hub; resolves when done.
+   * Stops listening and disconnects every socket renderer (API.md §2, §6);
+   * in-process and worker renderers stay connected. Resolves when done.
    * @returns {Promise<void>}
    */
   close() {
-    const state = this[kHubState]
-    const hub = state.hub
-    state.hub = null
-    if (hub !== null) hub.close()
+    const hub = this[kHubState].hub
+    if (hub !== null) hub.closeSocket()
     return Promise.resolve()
   }
 
@@ -510,6 +509,27 @@ class Hub {
     announceDestroyed(wc)
   }
 
+  /**
+   * `ipcMain.close()`: stops listening; each socket renderer is told and
+   * its WebContents destroyed. The hub, its in-process and worker
+   * renderers go on.
+   */
+  closeSocket() {
+    if (this.listening === null) return
+    // Deliver what socket renderers sent before the close.
+    this.pump.run(Infinity)
+    this.native.unlisten()
+    this.native.keepAlive(false)
+    require('./socket').unlisten(this)
+    for (const wc of [...this.contents.values()]) {
+      if (wc[kSocket]) this.gone(wc, false)
+    }
+  }
+
+  /**
+   * Full teardown (internal: no public method ends in-process or worker
+   * renderers): every renderer is disconnected and the native hub closed.
+   */
   close() {
     // Deliver what renderers sent before the close.
     this.pump.run(Infinity)
@@ -524,4 +544,18 @@ class Hub {
   }
 }
 
-module.exports = { IpcMain, kScope, hubOf }
+/**
+ * Tears the hub of `main` down entirely (internal: what process exit and
+ * tests of "main is gone" need; `close()` is only about the socket):
+ * every renderer is disconnected and the native hub closed. `main` makes a
+ * fresh hub on next use.
+ * @param {IpcMain} main
+ */
+function shutdown(main) {
+  const state = main[kHubState]
+  const hub = state.hub
+  state.hub = null
+  if (hub !== null) hub.close()
+}
+
+module.exports = { IpcMain, kScope, hubOf, shutdown }

@@ -221,6 +221,19 @@ impl NativeHub {
     let _ = timeout_ms;
   }
 
+  /// Stops listening and closes every socket renderer's connection (each
+  /// is told first); the hub and its other renderers go on. `false` if it
+  /// was not listening.
+  #[napi(catch_unwind)]
+  pub fn unlisten(&mut self) -> bool {
+    #[cfg(unix)]
+    if let Some(l) = self.listener.take() {
+      l.close();
+      return true;
+    }
+    false
+  }
+
   /// Closes the hub: renderers are told, blocked `sendSync`s wake; a
   /// listening socket stops and its connections close after the news.
   #[napi(catch_unwind)]
