@@ -8,11 +8,15 @@ const { describe, it } = require('node:test')
 const assert = require('node:assert/strict')
 const path = require('node:path')
 
+const { connect } = require('..')
 const { SUITE } = require('./helpers')
 const { runInGroup, groupSize } = require('./process-group')
 
 const ROOT = path.join(__dirname, '..')
 const EVAL_CHILD = path.join(__dirname, 'fixtures', 'eval-child.js')
+const LIFETIME_MAIN = path.join(__dirname, 'fixtures', 'lifetime-main.js')
+/** Each script shape gets this long to end (or to answer) before it fails. */
+const SHAPE = { timeout: 15_000 }
 
 /**
  * Inline code of a main that forks EVAL_CHILD and prints `RAN <json>` when
@@ -52,5 +56,32 @@ describe('IpcMain#fork() from an inline script', SUITE, () => {
     ])
     const [, json] = await run.line(/^RAN (.*)$/)
     assert.deepEqual(JSON.parse(json).execArgv.slice(0, 1), ['--no-warnings'])
+  })
+})
+
+describe('process lifetime per script shape', SUITE, () => {
+  it('a main whose only work is ipcMain.fork() exits by itself once the child ended and its destroyed fired', SHAPE, async (t) => {
+    const run = runInGroup(t, [LIFETIME_MAIN, 'fork'])
+    const { code, signal, stdout, stderr } = await run.exit
+    assert.deepEqual({ code, signal }, { code: 0, signal: null }, stderr)
+    assert.equal(stdout, 'hello true\ndestroyed\n')
+  })
+
+  it('a main that listen()s, then forks, keeps running after the child is gone (as a net.Server)', SHAPE, async (t) => {
+    const run = runInGroup(t, [LIFETIME_MAIN, 'listen-fork'])
+    const [, json] = await run.line(/^(\{.*\})$/)
+    const { address, token } = JSON.parse(json)
+    // Still up and serving: a new renderer gets an answer from it.
+    const r = await connect(address, { token })
+    t.after(() => r.close())
+    await assert.rejects(r.invoke('nothing-here'), { message: /No handler registered for 'nothing-here'/ })
+    assert.equal(run.child.exitCode, null)
+  })
+
+  it('a main that listen()s, forks, then close()s when the child is gone exits by itself', SHAPE, async (t) => {
+    const run = runInGroup(t, [LIFETIME_MAIN, 'listen-fork-close'])
+    const { code, signal, stdout, stderr } = await run.exit
+    assert.deepEqual({ code, signal }, { code: 0, signal: null }, stderr)
+    assert.equal(stdout, 'hello true\ndestroyed\nclosed\n')
   })
 })

@@ -216,7 +216,7 @@ function setRef(main, on) {
   const state = main[kHubState]
   state.refed = on
   const hub = state.hub
-  if (hub !== null && hub.listening !== null) hub.native.keepAlive(on)
+  if (hub !== null && hub.listening !== null) require('./socket').updateKeepAlive(hub)
 }
 
 /** Calls a message's listeners on one level, collecting returned promises. */
@@ -502,6 +502,8 @@ class Hub {
   }
 
   gone(wc, crashed) {
+    // A forked child no longer keeps a hub that listens only for it alive.
+    if (wc.process !== undefined) require('./socket').forkGone(wc)
     this.contents.delete(wc.id)
     this.native.detach(wc.id)
     destroy(wc, crashed)
@@ -519,7 +521,6 @@ class Hub {
     // Deliver what socket renderers sent before the close.
     this.pump.run(Infinity)
     this.native.unlisten()
-    this.native.keepAlive(false)
     require('./socket').unlisten(this)
     for (const wc of [...this.contents.values()]) {
       if (wc[kSocket]) this.gone(wc, false)

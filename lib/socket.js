@@ -61,13 +61,29 @@ function removeDir(state) {
   state.dir = null
 }
 
+/** Children fork() started that are not gone yet, per JS hub. */
+const liveForks = new WeakMap()
+
+/**
+ * Whether the hub keeps the process alive (API.md §6): after an explicit
+ * listen(), as a net.Server does (unless unref()'d); a hub listening only
+ * because fork() needed it, while a forked child is not gone yet, as
+ * child_process.fork's channel does.
+ */
+function updateKeepAlive(hub) {
+  const l = hub.listening
+  const want = l !== null && hub.refed && (l.explicit || (liveForks.get(hub) ?? 0) > 0)
+  hub.native.keepAlive(want)
+}
+
 /**
  * Starts listening (API.md §6); resolves with `{ address, token }`. Called
  * again with no options (as fork() does), it answers the same address.
  * @param {object} hub the JS hub
  * @param {{ path?: string, maxFrameSize?: number }} [options]
+ * @param {boolean} [explicit] the user's listen(), not fork()'s
  */
-function listen(hub, options) {
+function listen(hub, options, explicit = true) {
   if (options === undefined || options === null) options = {}
   if (typeof options !== 'object') throw errors.invalidArgType('options', 'of type object', options)
   const { path: wanted, maxFrameSize } = options
@@ -82,7 +98,13 @@ function listen(hub, options) {
   }
   if (hub.listening !== null) {
     const cur = hub.listening
-    if (wanted === undefined || path.resolve(wanted) === cur.address) return { address: cur.address, token: cur.token }
+    if (wanted === undefined || path.resolve(wanted) === cur.address) {
+      if (explicit && !cur.explicit) {
+        cur.explicit = true
+        updateKeepAlive(hub)
+      }
+      return { address: cur.address, token: cur.token }
+    }
     const err = new Error(`ipc-main: already listening on ${cur.address}`)
     err.code = 'IPC_ALREADY_LISTENING'
     throw err
@@ -102,18 +124,19 @@ function listen(hub, options) {
     if (dir !== null) fs.rmSync(dir, { recursive: true, force: true })
     throw failure([failed[0], `listen ${failed[0]} ${address}: ${failed[1]}`], { address })
   }
-  hub.listening = { address, token, dir }
+  hub.listening = { address, token, dir, explicit }
   listening.add(hub)
   hookExit()
-  hub.native.keepAlive(hub.refed)
+  updateKeepAlive(hub)
   return { address, token }
 }
 
-/** The hub stopped listening (close()). */
+/** The hub stopped listening (close()): nothing of the socket keeps it alive. */
 function unlisten(hub) {
   listening.delete(hub)
   removeDir(hub.listening)
   hub.listening = null
+  hub.native.keepAlive(false)
 }
 
 /** `-e <code>`, `--eval <code>`, `-p <code>`, `--print <code>` (and `-pe`). */
@@ -160,7 +183,7 @@ function fork(hub, modulePath, args, options) {
   }
   if (options == null) options = {}
   if (typeof options !== 'object') throw errors.invalidArgType('options', 'of type object', options)
-  const { address, token } = listen(hub)
+  const { address, token } = listen(hub, undefined, false)
   const nonce = `fork-${crypto.randomBytes(12).toString('hex')}`
   const env = {
     ...(options.env ?? process.env),
@@ -171,11 +194,22 @@ function fork(hub, modulePath, args, options) {
   const execArgv = [...(options.execArgv ?? withoutEval(process.execArgv)), '--require', BOOTSTRAP]
   const { fork: forkChild } = require('node:child_process')
   const child = forkChild(modulePath, args, { ...options, env, execArgv })
+  // Counted until its WebContents is gone (forkGone) or it fails to connect.
+  liveForks.set(hub, (liveForks.get(hub) ?? 0) + 1)
+  updateKeepAlive(hub)
+  let counted = true
+  const uncount = () => {
+    if (!counted) return
+    counted = false
+    liveForks.set(hub, liveForks.get(hub) - 1)
+    if (hub.listening !== null) updateKeepAlive(hub)
+  }
   return new Promise((resolve, reject) => {
     let wc = null
     const fail = (err) => {
       if (wc !== null) return
       hub.expected.delete(nonce)
+      uncount()
       reject(err)
     }
     child.once('error', fail)
@@ -201,7 +235,7 @@ function fork(hub, modulePath, args, options) {
     hub.expected.set(nonce, (contents) => {
       wc = contents
       child.off('error', fail)
-      wc[kChild] = { exited: false, crashed: false, socketGone: false, closed: false }
+      wc[kChild] = { exited: false, crashed: false, socketGone: false, closed: false, uncount }
       Object.defineProperty(wc, 'process', { value: child, enumerable: true })
       resolve(wc)
     })
@@ -219,6 +253,11 @@ function socketEnded(wc, explicit) {
   state.socketGone = true
   if (explicit) state.closed = true
   return explicit || state.exited
+}
+
+/** A forked child's WebContents is gone: it no longer keeps the hub alive. */
+function forkGone(wc) {
+  wc[kChild]?.uncount()
 }
 
 /** Whether `wc` is a forked child's WebContents that is still waited for. */
@@ -317,7 +356,9 @@ function connectSocketSync(address, options = {}) {
 module.exports = {
   listen,
   unlisten,
+  updateKeepAlive,
   fork,
+  forkGone,
   socketEnded,
   childCrashed,
   connectSocket,
