@@ -533,7 +533,7 @@ export interface IpcRenderer extends IpcRendererLike {
 /** The `IpcMain` of this JS environment (thread), created on first use. */
 export declare const ipcMain: IpcMain;
 
-/** The `IpcRenderer` of this JS environment: connected to its parent main in a forked child or spawned worker, else in-process. */
+/** The `IpcRenderer` of this JS environment: connected to its parent main in a forked child or spawned worker (or the main at `IPC_MAIN_ADDRESS`; a refused connection gives a disconnected renderer, never a throw), else in-process. */
 export declare const ipcRenderer: IpcRenderer;
 
 /** Lookup of live renderers (Electron's `webContents` module). */

@@ -32,7 +32,8 @@ function getIpcRenderer() {
     // bootstrap connected it; a process given IPC_MAIN_ADDRESS connects now.
     defaultRenderer = globalThis[kDefaultRenderer] ?? null
     if (defaultRenderer === null && process.env.IPC_MAIN_ADDRESS) {
-      defaultRenderer = require('./lib/socket').connectSocketSync(process.env.IPC_MAIN_ADDRESS, {
+      // Never throws: a refused connection gives a disconnected renderer.
+      defaultRenderer = require('./lib/socket').connectDefault(process.env.IPC_MAIN_ADDRESS, {
         token: process.env.IPC_MAIN_TOKEN,
       })
       globalThis[kDefaultRenderer] = defaultRenderer

@@ -84,4 +84,22 @@ describe('process lifetime per script shape', SUITE, () => {
     assert.deepEqual({ code, signal }, { code: 0, signal: null }, stderr)
     assert.equal(stdout, 'hello true\ndestroyed\nclosed\n')
   })
+
+  it('a process given a wrong IPC_MAIN_TOKEN reads ipcRenderer without throwing, and exits by itself', SHAPE, async (t) => {
+    const main = runInGroup(t, [LIFETIME_MAIN, 'listen-fork'])
+    const [, json] = await main.line(/^(\{.*\})$/)
+    const { address } = JSON.parse(json)
+    const env = { ...process.env, IPC_MAIN_ADDRESS: address, IPC_MAIN_TOKEN: 'wrong' }
+    delete env.IPC_MAIN_NONCE
+    const code = `
+      const { ipcRenderer } = require(${JSON.stringify(ROOT)})
+      ipcRenderer.on('disconnected', () => console.log('disconnected'))
+      console.log('read')
+    `
+    const run = runInGroup(t, ['-e', code], { env })
+    const done = await run.exit
+    assert.deepEqual({ code: done.code, signal: done.signal }, { code: 0, signal: null }, done.stderr)
+    assert.equal(done.stdout, 'read\ndisconnected\n')
+    assert.match(done.stderr, /^ipc-main: /)
+  })
 })

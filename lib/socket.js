@@ -353,7 +353,32 @@ function connectSocketSync(address, options = {}) {
   return connected(native.socketConnectSync(address, token, meta(extra), timeout), address)
 }
 
+/**
+ * This environment's default renderer, connected to `address` (a child of
+ * fork(), a process given IPC_MAIN_ADDRESS). Never throws (API.md §4): a
+ * refused connection gives a disconnected renderer, with one stderr line
+ * saying why, whose sendSync/invoke fail with `IPC_AUTH_FAILED` (wrong or
+ * missing token) or `IPC_DISCONNECTED` (no main there, or not one of ours).
+ */
+function connectDefault(address, options) {
+  try {
+    return connectSocketSync(address, options)
+  } catch (err) {
+    const code = err.code === 'IPC_AUTH_FAILED' ? 'IPC_AUTH_FAILED' : 'IPC_DISCONNECTED'
+    const why = String(err.message).replace(/^ipc-main: /, '')
+    const message = `ipc-main: ipcRenderer could not connect to the main at ${address}: ${why}`
+    console.error(message)
+    const { refusedRenderer } = require('./ipc-renderer')
+    return refusedRenderer(() => {
+      const failure = new Error(message, { cause: err })
+      failure.code = code
+      return failure
+    })
+  }
+}
+
 module.exports = {
+  connectDefault,
   listen,
   unlisten,
   updateKeepAlive,
