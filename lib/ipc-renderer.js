@@ -56,7 +56,15 @@ function startInvoke(renderer, channel, options, args) {
   const enc = port.encode(args)
   if (state.status === DISCONNECTED) throw state.failure()
   const call = state.calls.open(channel, timeout, signal)
-  if (!port.send(KIND.INVOKE, call.request, channel, enc)) {
+  let sent
+  try {
+    sent = port.send(KIND.INVOKE, call.request, channel, enc)
+  } catch (err) {
+    // Refused before it left (a frame over main's limit): nothing pending.
+    state.calls.take(call.request)
+    throw err
+  }
+  if (!sent) {
     state.calls.take(call.request)
     renderer[kDisconnect]()
     throw errors.disconnected()

@@ -22,14 +22,6 @@ const BOOTSTRAP = path.join(__dirname, 'child-bootstrap.js')
 
 const kChild = Symbol('ipc-main.child')
 
-/** An Error with Node-style `code` from a native `[code, message]` failure. */
-function failure([code, message], extra) {
-  const err = new Error(message)
-  err.code = code
-  Object.assign(err, extra)
-  return err
-}
-
 // ---------------------------------------------------------------- main side
 
 /** Hubs listening in this environment: their queued frames are written at exit. */
@@ -119,10 +111,11 @@ function listen(hub, options, explicit = true) {
   } else {
     address = path.resolve(wanted)
   }
-  const failed = hub.native.listen(address, token, maxFrameSize ?? DEFAULT_MAX_FRAME)
-  if (failed !== null) {
+  try {
+    hub.native.listen(address, token, maxFrameSize ?? DEFAULT_MAX_FRAME)
+  } catch (err) {
     if (dir !== null) fs.rmSync(dir, { recursive: true, force: true })
-    throw failure([failed[0], `listen ${failed[0]} ${address}: ${failed[1]}`], { address })
+    throw errors.nativeFailure(err, `listen ${err.code} ${address}: ${err.message}`, { address })
   }
   hub.listening = { address, token, dir, explicit }
   listening.add(hub)
@@ -323,14 +316,20 @@ function meta(extra) {
   })
 }
 
-function connected(result, address) {
-  if (Array.isArray(result)) {
-    const [code, message] = result
-    const text = code === 'IPC_AUTH_FAILED' || code === 'IPC_PROTOCOL' ? `ipc-main: ${message}` : `connect ${code} ${address}`
-    throw failure([code, text], { address })
-  }
+/** A refused handshake (the native error, with its code) as connect() reports it. */
+function refused(err, address) {
+  const code = err.code
+  const text = code === 'IPC_AUTH_FAILED' || code === 'IPC_PROTOCOL' ? `ipc-main: ${err.message}` : `connect ${code} ${address}`
+  return errors.nativeFailure(err, text, { address })
+}
+
+/** A renderer over a finished handshake `handle`, or the refusal as thrown. */
+function connected(handle, address) {
+  // The async handshake resolves with its error rather than rejecting
+  // (a napi task can only reject with a napi status).
+  if (typeof handle !== 'number') throw refused(handle, address)
   const { IpcRenderer } = require('./ipc-renderer')
-  return new IpcRenderer(new SocketPort(result, path.resolve(address)))
+  return new IpcRenderer(new SocketPort(handle, path.resolve(address)))
 }
 
 /**
@@ -350,7 +349,13 @@ async function connectSocket(address, options) {
 function connectSocketSync(address, options = {}) {
   const { token, timeout } = checkConnectArgs(address, options)
   const extra = options.nonce ? { nonce: options.nonce } : {}
-  return connected(native.socketConnectSync(address, token, meta(extra), timeout), address)
+  let handle
+  try {
+    handle = native.socketConnectSync(address, token, meta(extra), timeout)
+  } catch (err) {
+    throw refused(err, address)
+  }
+  return connected(handle, address)
 }
 
 /**
