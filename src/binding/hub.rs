@@ -9,7 +9,7 @@ use napi::threadsafe_function::UnknownReturnValue;
 use napi_derive::napi;
 
 use super::doorbell::{SharedBell, TsfnBell};
-use super::{frame, Payload};
+use super::{frame, to_js, Code, Payload};
 use crate::hub::Hub;
 
 /// One hub: an ordered inbox drained on this JS thread.
@@ -105,7 +105,7 @@ impl NativeHub {
     channel: String,
     codec: u32,
     payload: String,
-  ) -> Result<bool> {
+  ) -> Result<bool, Code> {
     let f = frame(
       kind,
       codec,
@@ -113,7 +113,8 @@ impl NativeHub {
       request,
       &channel,
       &Payload::Str(payload),
-    )?;
+    )
+    .map_err(to_js)?;
     Ok(self.queue_for(renderer, f))
   }
 
@@ -127,7 +128,7 @@ impl NativeHub {
     channel: String,
     codec: u32,
     payload: &[u8],
-  ) -> Result<bool> {
+  ) -> Result<bool, Code> {
     let f = frame(
       kind,
       codec,
@@ -135,7 +136,8 @@ impl NativeHub {
       request,
       &channel,
       &Payload::Bytes(payload),
-    )?;
+    )
+    .map_err(to_js)?;
     Ok(self.queue_for(renderer, f))
   }
 
@@ -209,8 +211,9 @@ impl NativeHub {
   }
 
   /// Listens on a Unix socket at `path` for renderers presenting `token`;
-  /// `null`, or `[code, message]` if it cannot. Connections are not read
-  /// while the inbox holds more than `maxQueue` bytes.
+  /// connections are not read while the inbox holds more than `maxQueue`
+  /// bytes. Throws with Node's code for a bind error (`EADDRINUSE`, ...),
+  /// or `IPC_ALREADY_LISTENING`.
   #[cfg(unix)]
   #[napi(catch_unwind)]
   pub fn listen(
@@ -219,17 +222,14 @@ impl NativeHub {
     token: String,
     max_frame: f64,
     max_queue: f64,
-  ) -> Option<Vec<String>> {
+  ) -> Result<(), Code> {
     if self.listener.is_some() {
-      return Some(vec!["IPC_LISTENING".into(), "already listening".into()]);
+      return Err(to_js(crate::error::IpcError::AlreadyListening));
     }
-    match super::socket::listen(self.hub.clone(), path, token, max_frame, max_queue) {
-      Ok(l) => {
-        self.listener = Some(l);
-        None
-      }
-      Err(f) => Some(f),
-    }
+    let l =
+      super::socket::listen(self.hub.clone(), path, token, max_frame, max_queue).map_err(to_js)?;
+    self.listener = Some(l);
+    Ok(())
   }
 
   /// Writes what is queued for socket renderers, blocking up to
@@ -242,6 +242,21 @@ impl NativeHub {
     }
     #[cfg(not(unix))]
     let _ = timeout_ms;
+  }
+
+  /// Stops listening and closes every socket renderer's connection (each
+  /// is told first); the hub and its other renderers go on. `false` if it
+  /// was not listening.
+  #[napi(catch_unwind)]
+  pub fn unlisten(&mut self, env: &Env) -> bool {
+    #[cfg(unix)]
+    if let Some(l) = self.listener.take() {
+      // Connections not adopted yet are read to their end like the others.
+      self.readers.adopt(env, &l);
+      l.close();
+      return true;
+    }
+    false
   }
 
   /// Closes the hub: renderers are told, blocked `sendSync`s wake; a
