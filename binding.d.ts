@@ -68,6 +68,11 @@ export declare class NativeHub {
    */
   flushBlocking(timeoutMs: number): void
   /**
+   * Reads what socket renderers sent that is still in their sockets into
+   * the inbox, now (before a close delivers what they sent).
+   */
+  readSockets(): void
+  /**
    * Stops listening and closes every socket renderer's connection (each
    * is told first); the hub and its other renderers go on. `false` if it
    * was not listening.

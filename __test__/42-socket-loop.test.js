@@ -10,6 +10,7 @@
 const { describe, it } = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
+const os = require('node:os')
 const path = require('node:path')
 const { Worker } = require('node:worker_threads')
 const { once } = require('node:events')
@@ -125,6 +126,36 @@ describe('a socket renderer reading on its own loop', SUITE, () => {
       out.got,
       Array.from({ length: 2000 }, (_, i) => i),
     )
+  })
+})
+
+describe("close() and what is still in a renderer's socket", SUITE, () => {
+  it('messages a child wrote before main (busy, reading nothing) calls close() are delivered inside close()', async (t) => {
+    const hub = new IpcMain()
+    t.after(() => hub.close())
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-main-test-'))
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+    const flag = path.join(dir, 'flag')
+    const got = []
+    hub.on('m', (event, i) => got.push(i))
+    const hello = once(hub, 'hello')
+    const wc = await hub.fork(path.join(__dirname, 'fixtures', 'send-then-flag.js'), [flag, '50'])
+    t.after(() => wc.process.kill('SIGKILL'))
+    await hello
+    wc.send('go')
+    await new Promise(setImmediate)
+    // Main's thread does not return to its loop: the child's messages stay
+    // in the socket until close() reads them.
+    const until = Date.now() + 15_000
+    while (!fs.existsSync(flag) && Date.now() < until);
+    assert.ok(fs.existsSync(flag), 'the child never wrote its messages')
+    assert.deepEqual(got, [])
+    const closed = hub.close()
+    assert.deepEqual(
+      got,
+      Array.from({ length: 50 }, (_, i) => i),
+    )
+    await closed
   })
 })
 

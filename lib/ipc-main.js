@@ -518,7 +518,9 @@ class Hub {
    */
   closeSocket() {
     if (this.listening === null) return
-    // Deliver what socket renderers sent before the close.
+    // Deliver what socket renderers sent before the close (also what is
+    // still in their sockets: they are read on this thread).
+    this.native.readSockets()
     this.pump.run(Infinity)
     this.native.unlisten()
     require('./socket').unlisten(this)
@@ -533,6 +535,7 @@ class Hub {
    */
   close() {
     // Deliver what renderers sent before the close.
+    if (this.listening !== null) this.native.readSockets()
     this.pump.run(Infinity)
     this.native.close()
     if (this.listening !== null) require('./socket').unlisten(this)

@@ -244,6 +244,16 @@ impl NativeHub {
     let _ = timeout_ms;
   }
 
+  /// Reads what socket renderers sent that is still in their sockets into
+  /// the inbox, now (before a close delivers what they sent).
+  #[napi(catch_unwind)]
+  pub fn read_sockets(&mut self, env: &Env) {
+    #[cfg(unix)]
+    self.readers.read_now(env, self.listener.as_ref());
+    #[cfg(not(unix))]
+    let _ = env;
+  }
+
   /// Stops listening and closes every socket renderer's connection (each
   /// is told first); the hub and its other renderers go on. `false` if it
   /// was not listening.

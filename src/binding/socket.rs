@@ -202,6 +202,10 @@ impl Source for Reading {
     Reading::can_resume(self)
   }
 
+  fn read_now(&mut self) -> Flow {
+    Reading::read_now(self)
+  }
+
   fn has_queued(&self) -> bool {
     Reading::has_queued(self)
   }
@@ -245,6 +249,17 @@ impl Readers {
       if let Some(p) = Poll::start(env, fd, Box::new(reading), self.deliver.clone()) {
         self.polls.push(p);
       }
+    }
+  }
+
+  /// Reads every connection once now, past the queue bound (before a close
+  /// delivers what renderers sent: bytes still in a socket were sent too).
+  pub(crate) fn read_now(&mut self, env: &Env, listener: Option<&Listener>) {
+    if let Some(l) = listener {
+      self.adopt(env, l);
+    }
+    for p in &self.polls {
+      p.read_now();
     }
   }
 

@@ -74,6 +74,10 @@ pub(crate) trait Source {
   fn has_queued(&self) -> bool;
   /// Rings the owner's doorbell (when its drain cannot be called here).
   fn ring(&self);
+  /// Reads once now whatever the owner's queue holds (paused or not).
+  fn read_now(&mut self) -> Flow {
+    self.on_readable()
+  }
   /// After a pause: whether reading may resume now.
   fn can_resume(&self) -> bool {
     true
@@ -309,6 +313,27 @@ impl Poll {
     // SAFETY: a live (not closing) handle, this thread.
     if unsafe { (uv.poll_start)(inner.handle, UV_READABLE, on_poll) } == 0 {
       inner.state.set(State::Active);
+    }
+  }
+
+  /// Reads what the socket has now (one wake-up's worth), ringing the
+  /// owner's doorbell rather than calling its drain (the caller is JS).
+  pub(crate) fn read_now(&self) {
+    let inner = &self.0;
+    if inner.state.get() == State::Closing {
+      return;
+    }
+    let flow = catch_unwind(AssertUnwindSafe(|| {
+      let mut source = inner.source.borrow_mut();
+      source.as_mut().map_or(Flow::Done, |s| {
+        let flow = s.read_now();
+        s.ring();
+        flow
+      })
+    }))
+    .unwrap_or(Flow::Done);
+    if flow == Flow::Done {
+      close(inner);
     }
   }
 

@@ -465,60 +465,68 @@ impl Reading {
   /// inbox, quietly: the caller delivers ([`ring`](Self::ring), or calls
   /// the consumer itself).
   pub fn on_readable(&mut self) -> Flow {
+    let room = self.shared.room();
+    if room == 0 && !self.shared.hub.is_closed() && !self.ended {
+      return Flow::Pause;
+    }
+    self.read(room.clamp(1, READ_BUDGET))
+  }
+
+  /// Reads once now, past the bound (a close delivers what was sent,
+  /// including bytes still in the socket).
+  pub fn read_now(&mut self) -> Flow {
+    self.read(READ_BUDGET)
+  }
+
+  fn read(&mut self, budget: usize) -> Flow {
     if self.ended {
       return Flow::Done;
     }
     let hub = self.shared.hub.clone();
-    let room = self.shared.room();
-    if room == 0 && !hub.is_closed() {
-      return Flow::Pause;
-    }
     let id = self.id;
     let explicit = &mut self.explicit;
     // Small frames of one wake-up go to the hub as one entry (one copy, one
     // lock); a large one alone, in its own buffer.
     let mut batch: Vec<u8> = Vec::new();
-    let step = self
-      .conn
-      .read_some(&mut self.reader, room.clamp(1, READ_BUDGET), |raw| {
-        let f = view(raw.bytes())?;
-        match f.kind {
-          kind::SEND
-          | kind::SEND_SYNC
-          | kind::INVOKE
-          | kind::CANCEL
-          | kind::INVOKE_REPLY_OK
-          | kind::INVOKE_REPLY_ERR => {}
-          kind::DISCONNECT => {
-            *explicit = true;
-            return Ok(Next::Stop);
-          }
-          _ => {
-            return Err(IpcError::BadFrame(
-              "a frame of a kind a renderer may not send",
-            ))
-          }
+    let step = self.conn.read_some(&mut self.reader, budget, |raw| {
+      let f = view(raw.bytes())?;
+      match f.kind {
+        kind::SEND
+        | kind::SEND_SYNC
+        | kind::INVOKE
+        | kind::CANCEL
+        | kind::INVOKE_REPLY_OK
+        | kind::INVOKE_REPLY_ERR => {}
+        kind::DISCONNECT => {
+          *explicit = true;
+          return Ok(Next::Stop);
         }
-        if !codec_allowed(f.codec) {
-          return Err(IpcError::BadFrame("unknown payload codec"));
+        _ => {
+          return Err(IpcError::BadFrame(
+            "a frame of a kind a renderer may not send",
+          ))
         }
-        // The connection says who sent it, not the frame.
-        match raw {
-          Raw::Slice(bytes) => {
-            let at = batch.len();
-            batch.extend_from_slice(bytes);
-            wire::set_renderer(&mut batch[at..], id);
-          }
-          Raw::Owned(mut own) => {
-            if !batch.is_empty() {
-              hub.push_batch_quiet(std::mem::take(&mut batch))?;
-            }
-            wire::set_renderer(&mut own, id);
-            hub.push_quiet(own)?;
-          }
+      }
+      if !codec_allowed(f.codec) {
+        return Err(IpcError::BadFrame("unknown payload codec"));
+      }
+      // The connection says who sent it, not the frame.
+      match raw {
+        Raw::Slice(bytes) => {
+          let at = batch.len();
+          batch.extend_from_slice(bytes);
+          wire::set_renderer(&mut batch[at..], id);
         }
-        Ok(Next::Go)
-      });
+        Raw::Owned(mut own) => {
+          if !batch.is_empty() {
+            hub.push_batch_quiet(std::mem::take(&mut batch))?;
+          }
+          wire::set_renderer(&mut own, id);
+          hub.push_quiet(own)?;
+        }
+      }
+      Ok(Next::Go)
+    });
     // What came before an error or the end is delivered first.
     let step = match (step, batch.is_empty()) {
       (step, true) => step,
