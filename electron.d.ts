@@ -1,11 +1,12 @@
 // Types of the `electron` stand-in: the values, plus Electron's type names.
-export { ipcMain, ipcRenderer, webContents } from './index'
+export { ipcMain, ipcRenderer, webContents, MessageChannelMain } from './index'
 export type {
   IpcMain,
   IpcMainEvent,
   IpcMainInvokeEvent,
   IpcRenderer,
   IpcRendererEvent,
+  MessagePortMain,
   WebContents,
 } from './index'
 

@@ -179,3 +179,7 @@ Object.defineProperties(module.exports, {
 module.exports.webContents = ipc.webContents
 module.exports.contextBridge = contextBridge
 module.exports.BrowserWindow = BrowserWindow
+Object.defineProperty(module.exports, 'MessageChannelMain', {
+  enumerable: true,
+  get: () => ipc.MessageChannelMain,
+})

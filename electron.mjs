@@ -1,5 +1,5 @@
 // ESM form of the `electron` stand-in.
 import cjs from './electron.js'
 
-export const { ipcMain, ipcRenderer, webContents, contextBridge, BrowserWindow } = cjs
+export const { ipcMain, ipcRenderer, webContents, contextBridge, BrowserWindow, MessageChannelMain } = cjs
 export default cjs

@@ -1,0 +1,618 @@
+'use strict'
+// Message ports (API.md §8): `MessageChannelMain` / `MessagePortMain` (main
+// side, EventEmitters, as Electron's) and `MessageChannel` / `MessagePort`
+// (renderer side, DOM-shaped, an EventTarget), over one model.
+//
+// The model is a pair of entangled Endpoints. An Endpoint is what moves when
+// a port is transferred: its inbox (messages that arrived before start(),
+// or while it was in transit) goes with it, and the port object it leaves
+// behind is neutered (its endpoint is null). A port object is only a
+// "holder" that delivers its endpoint's messages as events of its own shape,
+// so a MessagePortMain sent to a renderer arrives there as a DOM MessagePort
+// around the same endpoint, and vice versa.
+//
+// Delivery is asynchronous, never inside postMessage: an endpoint with
+// messages, started and held, is put on one run list per thread, drained by
+// one setImmediate (a macrotask, as a MessagePort's task: a ping-pong over a
+// port cannot starve timers and IO). Order is kept per endpoint (one FIFO).
+//
+// Closing disentangles both ends at once: the closing side drops what it
+// had not delivered (as the DOM), the other side delivers what it had
+// received, then its holder gets 'close'. Ends travelling in dropped
+// messages are closed too (their peers get 'close': a port "sent to
+// nowhere").
+//
+// Keep-alive, as Node's MessagePort: an endpoint that is open, started and
+// held by a port with a 'message' listener (or `onmessage`) keeps this
+// thread alive; nothing else does. One shared, otherwise idle timer is ref'd
+// while at least one endpoint wants that.
+//
+// Both ends of a pair live on this thread here; an end handed to another
+// thread or process is the ports routing of docs/architecture.md (section
+// "ports").
+
+const { EventEmitter } = require('node:events')
+const { cloneFailed } = require('./errors')
+
+const kEnd = Symbol('ipc-main.portEnd')
+const kDeliver = Symbol('ipc-main.portDeliver')
+const kClosed = Symbol('ipc-main.portClosed')
+const kListening = Symbol('ipc-main.portListening')
+const kRefresh = Symbol('ipc-main.portRefresh')
+
+/** Messages one endpoint delivers per turn before letting others (and IO) run. */
+const TURN_BUDGET = 1024
+
+// ---------------------------------------------------------------- keep-alive
+
+let keeper = null
+let wanting = 0
+
+function wantRef(on) {
+  wanting += on ? 1 : -1
+  if (keeper === null) {
+    // An idle interval is the cheapest handle JS can ref and unref.
+    keeper = setInterval(noop, 0x7fffffff)
+    keeper.unref()
+  }
+  if (on && wanting === 1) keeper.ref()
+  else if (!on && wanting === 0) keeper.unref()
+}
+
+function noop() {}
+
+// ---------------------------------------------------------------- endpoints
+
+/** One end of an entangled pair (see the header). */
+class Endpoint {
+  constructor() {
+    /** The entangled end; null once disentangled (either side closed). */
+    this.peer = null
+    /** Arrived messages `{ data, ends }`, oldest first, from `head`. */
+    this.inbox = []
+    this.head = 0
+    /** The port object that delivers for this end; null while in transit. */
+    this.holder = null
+    this.started = false
+    this.scheduled = false
+    /** The peer closed: deliver what arrived, then 'close'. */
+    this.peerGone = false
+    /** Closed here, or its 'close' was delivered: nothing more happens. */
+    this.closed = false
+    /** Whether this end currently holds the thread's keep-alive. */
+    this.refed = false
+  }
+
+  get pending() {
+    return this.inbox.length - this.head
+  }
+}
+
+/** A new entangled pair. @returns {[Endpoint, Endpoint]} */
+function pair() {
+  const a = new Endpoint()
+  const b = new Endpoint()
+  a.peer = b
+  b.peer = a
+  return [a, b]
+}
+
+/**
+ * Queues a message at `end`'s peer. A disentangled end (closed, or its peer
+ * closed) drops it, and closes the ends it carried.
+ * @param {Endpoint} end
+ * @param {unknown} data an already cloned payload
+ * @param {Endpoint[]} ends endpoints transferred with it
+ */
+function post(end, data, ends) {
+  const peer = end.peer
+  if (peer === null || peer.closed) {
+    for (const e of ends) closeEnd(e)
+    return
+  }
+  peer.inbox.push({ data, ends })
+  schedule(peer)
+}
+
+/** Starts delivery at `end` (idempotent). */
+function startEnd(end) {
+  if (end.started) return
+  end.started = true
+  refresh(end)
+  schedule(end)
+}
+
+/**
+ * Closes `end` and disentangles its peer, which gets 'close' after what it
+ * already received. What `end` had not delivered is dropped.
+ * @param {Endpoint} end
+ */
+function closeEnd(end) {
+  if (end.closed) return
+  end.closed = true
+  const peer = end.peer
+  end.peer = null
+  const dropped = end.inbox.slice(end.head)
+  end.inbox = []
+  end.head = 0
+  refresh(end)
+  if (peer !== null) {
+    peer.peer = null
+    peer.peerGone = true
+    schedule(peer)
+  }
+  for (const m of dropped) for (const e of m.ends) closeEnd(e)
+}
+
+/** Re-reads whether `end` wants the keep-alive (see the header). */
+function refresh(end) {
+  const h = end.holder
+  const want = !end.closed && end.started && h !== null && h[kListening]()
+  if (want !== end.refed) {
+    end.refed = want
+    wantRef(want)
+  }
+}
+
+// The run list: endpoints with something to deliver, drained by one
+// setImmediate per turn.
+let runList = []
+let armed = false
+
+function schedule(end) {
+  if (end.scheduled || end.closed || end.holder === null) return
+  // 'close' is an event of the port, not a message: it comes even when the
+  // port was never started (as Electron's renderer ports do).
+  if (!(end.started && end.pending > 0) && !end.peerGone) return
+  end.scheduled = true
+  runList.push(end)
+  if (!armed) {
+    armed = true
+    setImmediate(runTurn)
+  }
+}
+
+function runTurn() {
+  armed = false
+  const list = runList
+  runList = []
+  for (const end of list) {
+    end.scheduled = false
+    deliver(end)
+  }
+}
+
+/** Delivers up to TURN_BUDGET messages at `end`, then its 'close' if due. */
+function deliver(end) {
+  let n = 0
+  while (end.started && end.pending > 0 && end.holder !== null && !end.closed) {
+    if (n++ === TURN_BUDGET) {
+      schedule(end)
+      return
+    }
+    const m = end.inbox[end.head]
+    end.inbox[end.head++] = undefined
+    if (end.head === end.inbox.length) {
+      end.inbox = []
+      end.head = 0
+    }
+    try {
+      end.holder[kDeliver](m.data, m.ends)
+    } catch (err) {
+      // A throwing listener is an uncaught exception, as in Node's emit;
+      // the port goes on with its next message.
+      process.nextTick(() => {
+        throw err
+      })
+    }
+  }
+  // A port that was never started delivers nothing, but its 'close' still
+  // comes; one that was keeps its 'close' after everything received.
+  if (end.peerGone && !end.closed && end.holder !== null && (!end.started || end.pending === 0)) {
+    end.closed = true
+    if (!end.started) {
+      end.inbox = []
+      end.head = 0
+    }
+    refresh(end)
+    end.holder[kClosed]()
+  }
+}
+
+// ---------------------------------------------------------------- transfer
+
+/** Electron's / the DOM's DataCloneError. */
+const dataCloneError = (message) => new DOMException(message, 'DataCloneError')
+
+function isPort(v) {
+  return v instanceof MessagePortMain || v instanceof MessagePort
+}
+
+/**
+ * Checks a transfer list and returns it as an array of ports, before
+ * anything is cloned or neutered. `invalid(i)` makes the error for a
+ * non-port entry (its text differs between Electron's APIs).
+ * @param {object | null} source the posting port, or null (an ipc postMessage)
+ * @param {unknown[]} list
+ * @param {(i: number) => Error} invalid
+ * @returns {Array<MessagePortMain | MessagePort>}
+ */
+function checkTransfer(source, list, invalid) {
+  const seen = new Set()
+  for (let i = 0; i < list.length; i++) {
+    const p = list[i]
+    if (!isPort(p)) throw invalid(i)
+    if (p === source) throw dataCloneError(`Port at index ${i} contains the source port.`)
+    if (seen.has(p)) throw dataCloneError(`Port at index ${i} is a duplicate.`)
+    if (p[kEnd] === null) throw dataCloneError(`Port at index ${i} is already neutered.`)
+    seen.add(p)
+  }
+  return list
+}
+
+/**
+ * Takes the endpoints out of checked ports: each port is neutered here
+ * (posting to it does nothing, transferring it again throws).
+ * @returns {Endpoint[]}
+ */
+function takeEnds(ports) {
+  const ends = new Array(ports.length)
+  for (let i = 0; i < ports.length; i++) {
+    const p = ports[i]
+    const end = p[kEnd]
+    p[kEnd] = null
+    end.holder = null
+    refresh(end)
+    ends[i] = end
+  }
+  return ends
+}
+
+/** A structured clone of `message`, or Electron's clone error (nothing is sent). */
+function cloneMessage(message, fail) {
+  try {
+    return structuredClone(message)
+  } catch {
+    throw fail()
+  }
+}
+
+/**
+ * Everything a postMessage does before the message leaves: checks the
+ * transfer list, clones the message (both may throw: nothing happened
+ * then), then neuters the transferred ports.
+ * @returns {{ data: unknown, ends: Endpoint[] }}
+ */
+function prepare(source, message, list, invalid, fail) {
+  const ports = list.length === 0 ? list : checkTransfer(source, list, invalid)
+  const data = cloneMessage(message, fail)
+  return { data, ends: ports.length === 0 ? [] : takeEnds(ports) }
+}
+
+/** Makes `port` the holder of `end` (a fresh port around a received end). */
+function hold(port, end) {
+  port[kEnd] = end
+  end.holder = port
+  refresh(end)
+  schedule(end)
+  return port
+}
+
+// ---------------------------------------------------------------- main side
+
+const notValidPort = (i) => new TypeError(`Port at index ${i} is not a valid port`)
+const notPortArray = () => new TypeError('transferables must be an array of MessagePorts')
+
+/**
+ * Electron's `MessagePortMain`: an EventEmitter. Messages are queued until
+ * `start()`; 'message' gets `{ data, ports }` (the ports as
+ * MessagePortMain); 'close' comes when the other end is closed or gone.
+ */
+class MessagePortMain extends EventEmitter {
+  constructor(end = null) {
+    super()
+    this[kEnd] = null
+    if (end !== null) hold(this, end)
+  }
+
+  /**
+   * Sends `message` (a structured clone) to the other end, with `transfer`'s
+   * ports. A neutered or closed port sends nothing (errors still throw).
+   * @param {any} message
+   * @param {Array<MessagePortMain | MessagePort>} [transfer]
+   */
+  postMessage(message, transfer) {
+    let list = []
+    if (transfer !== undefined) {
+      if (!Array.isArray(transfer)) throw notPortArray()
+      list = transfer
+    }
+    const { data, ends } = prepare(this, message, list, notValidPort, cloneFailed)
+    const end = this[kEnd]
+    if (end === null || end.closed) {
+      for (const e of ends) closeEnd(e)
+      return
+    }
+    post(end, data, ends)
+  }
+
+  /** Starts delivering messages (those queued so far first). */
+  start() {
+    const end = this[kEnd]
+    if (end !== null) startEnd(end)
+  }
+
+  /** Disentangles the pair: the other end gets 'close'. */
+  close() {
+    const end = this[kEnd]
+    if (end !== null) closeEnd(end)
+  }
+
+  [kDeliver](data, ends) {
+    const ports = new Array(ends.length)
+    for (let i = 0; i < ends.length; i++) ports[i] = new MessagePortMain(ends[i])
+    this.emit('message', { data, ports })
+  }
+
+  [kClosed]() {
+    this.emit('close')
+  }
+
+  [kListening]() {
+    return this.listenerCount('message') > 0
+  }
+
+  [kRefresh]() {
+    const end = this[kEnd]
+    if (end !== null) refresh(end)
+  }
+}
+
+// A 'message' listener added or removed may change the keep-alive.
+for (const name of [
+  'addListener',
+  'on',
+  'once',
+  'prependListener',
+  'prependOnceListener',
+  'removeListener',
+  'off',
+  'removeAllListeners',
+]) {
+  const base = EventEmitter.prototype[name]
+  Object.defineProperty(MessagePortMain.prototype, name, {
+    value: {
+      [name](...args) {
+        const result = base.apply(this, args)
+        this[kRefresh]()
+        return result
+      },
+    }[name],
+    writable: true,
+    configurable: true,
+  })
+}
+
+/** Electron's `MessageChannelMain`: `{ port1, port2 }`, entangled. */
+class MessageChannelMain {
+  constructor() {
+    const [a, b] = pair()
+    this.port1 = new MessagePortMain(a)
+    this.port2 = new MessagePortMain(b)
+  }
+}
+
+// ---------------------------------------------------------------- renderer side
+
+/** The 'message' event of a DOM-shaped port: `data`, `ports` (as MessageEvent). */
+class PortMessageEvent extends Event {
+  constructor(data, ports) {
+    super('message')
+    this.data = data
+    this.ports = Object.freeze(ports)
+    this.origin = ''
+    this.lastEventId = ''
+    this.source = null
+  }
+}
+
+const kHandlers = Symbol('ipc-main.portHandlers')
+const kMessageListeners = Symbol('ipc-main.portMessageListeners')
+
+/** The DOM's `postMessage(message, transfer)` or `(message, { transfer })`. */
+function domTransfer(transfer) {
+  if (transfer === undefined) return []
+  if (Array.isArray(transfer)) return transfer
+  if (transfer !== null && typeof transfer === 'object') {
+    if (typeof transfer[Symbol.iterator] === 'function') return [...transfer]
+    return transfer.transfer === undefined ? [] : domTransfer(transfer.transfer)
+  }
+  throw new TypeError(
+    "Failed to execute 'postMessage' on 'MessagePort': The provided value cannot be converted to a sequence.",
+  )
+}
+
+const domCloneFailed = () => dataCloneError('An object could not be cloned.')
+
+/**
+ * A renderer-side port, shaped as the DOM's MessagePort: an EventTarget with
+ * `postMessage`, `start`, `close`, `onmessage` (setting it starts the port),
+ * `onclose`, and 'message' events with `data` and `ports`.
+ */
+class MessagePort extends EventTarget {
+  constructor(end = null) {
+    super()
+    this[kEnd] = null
+    this[kHandlers] = { message: null, messageerror: null, close: null }
+    this[kMessageListeners] = new Map()
+    if (end !== null) hold(this, end)
+  }
+
+  /**
+   * Sends `message` (a structured clone) to the other end, with the ports of
+   * `transfer` (an array, or `{ transfer }`).
+   * @param {any} message
+   * @param {Array<MessagePort | MessagePortMain> | { transfer?: Array<MessagePort | MessagePortMain> }} [transfer]
+   */
+  postMessage(message, transfer) {
+    const { data, ends } = prepare(this, message, domTransfer(transfer), notValidPort, domCloneFailed)
+    const end = this[kEnd]
+    if (end === null || end.closed) {
+      for (const e of ends) closeEnd(e)
+      return
+    }
+    post(end, data, ends)
+  }
+
+  /** Starts delivering messages (setting `onmessage` does this too). */
+  start() {
+    const end = this[kEnd]
+    if (end !== null) startEnd(end)
+  }
+
+  /** Disentangles the pair: the other end gets 'close'. */
+  close() {
+    const end = this[kEnd]
+    if (end !== null) closeEnd(end)
+  }
+
+  get onmessage() {
+    return this[kHandlers].message?.fn ?? null
+  }
+
+  set onmessage(fn) {
+    setHandler(this, 'message', fn)
+    // As the DOM: assigning onmessage starts the port.
+    this.start()
+  }
+
+  get onmessageerror() {
+    return this[kHandlers].messageerror?.fn ?? null
+  }
+
+  set onmessageerror(fn) {
+    setHandler(this, 'messageerror', fn)
+  }
+
+  get onclose() {
+    return this[kHandlers].close?.fn ?? null
+  }
+
+  set onclose(fn) {
+    setHandler(this, 'close', fn)
+  }
+
+  addEventListener(type, listener, options) {
+    super.addEventListener(type, listener, options)
+    if (type === 'message' && listener != null) {
+      // A once listener is forgotten after the next message (see kDeliver).
+      const once = options !== null && typeof options === 'object' && options.once === true
+      const listeners = this[kMessageListeners]
+      if (!listeners.has(listener) || !once) listeners.set(listener, once)
+      this[kRefresh]()
+    }
+  }
+
+  removeEventListener(type, listener, options) {
+    super.removeEventListener(type, listener, options)
+    if (type === 'message' && this[kMessageListeners].delete(listener)) this[kRefresh]()
+  }
+
+  [kDeliver](data, ends) {
+    const ports = new Array(ends.length)
+    for (let i = 0; i < ends.length; i++) ports[i] = new MessagePort(ends[i])
+    const listeners = this[kMessageListeners]
+    try {
+      this.dispatchEvent(new PortMessageEvent(data, ports))
+    } finally {
+      let changed = false
+      for (const [listener, once] of listeners) {
+        if (once) {
+          listeners.delete(listener)
+          changed = true
+        }
+      }
+      if (changed) this[kRefresh]()
+    }
+  }
+
+  [kClosed]() {
+    this.dispatchEvent(new Event('close'))
+  }
+
+  [kListening]() {
+    return this[kHandlers].message !== null || this[kMessageListeners].size > 0
+  }
+
+  [kRefresh]() {
+    const end = this[kEnd]
+    if (end !== null) refresh(end)
+  }
+}
+
+/** The `on<type>` attribute: one listener, replaced by the next assignment. */
+function setHandler(port, type, fn) {
+  const handlers = port[kHandlers]
+  const old = handlers[type]
+  if (old !== null) EventTarget.prototype.removeEventListener.call(port, type, old.wrapper)
+  if (typeof fn !== 'function') {
+    handlers[type] = null
+  } else {
+    const wrapper = (event) => {
+      const f = handlers[type]?.fn
+      if (typeof f === 'function') return f.call(port, event)
+    }
+    handlers[type] = { fn, wrapper }
+    EventTarget.prototype.addEventListener.call(port, type, wrapper)
+  }
+  port[kRefresh]()
+}
+
+/** The DOM's MessageChannel, for renderers: `{ port1, port2 }`, entangled. */
+class MessageChannel {
+  constructor() {
+    const [a, b] = pair()
+    this.port1 = new MessagePort(a)
+    this.port2 = new MessagePort(b)
+  }
+}
+
+// ---------------------------------------------------------------- ipc postMessage
+
+const invalidTransfer = () => new TypeError('Invalid value for transfer')
+
+/**
+ * `wc.postMessage` / `ipcRenderer.postMessage`: checks and clones as a port
+ * does, with Electron's `Invalid value for transfer` for a bad list.
+ * @returns {{ data: unknown, ends: Endpoint[] }}
+ */
+function prepareIpc(message, transfer) {
+  let list = []
+  if (transfer !== undefined) {
+    if (!Array.isArray(transfer)) throw invalidTransfer()
+    list = transfer
+  }
+  return prepare(null, message, list, invalidTransfer, cloneFailed)
+}
+
+/** Main-side ports around received endpoints. @param {Endpoint[] | undefined} ends */
+const mainPorts = (ends) => (ends === undefined ? [] : ends.map((e) => new MessagePortMain(e)))
+
+/** Renderer-side ports around received endpoints. @param {Endpoint[] | undefined} ends */
+const rendererPorts = (ends) => (ends === undefined ? [] : ends.map((e) => new MessagePort(e)))
+
+/** Closes endpoints that reached nobody (their peers get 'close'). */
+function dropEnds(ends) {
+  for (const e of ends) closeEnd(e)
+}
+
+module.exports = {
+  MessageChannelMain,
+  MessagePortMain,
+  MessageChannel,
+  MessagePort,
+  prepareIpc,
+  mainPorts,
+  rendererPorts,
+  dropEnds,
+}
