@@ -143,8 +143,8 @@ class IpcMainInvokeEvent extends FrameEvent {
 }
 
 /** Passed to renderer listeners: `{ sender, senderId, ports }`. */
-function rendererEvent(renderer) {
-  return { sender: renderer, senderId: 0, ports: [] }
+function rendererEvent(renderer, ports = []) {
+  return { sender: renderer, senderId: 0, ports }
 }
 
 module.exports = {

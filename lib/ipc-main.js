@@ -29,6 +29,7 @@ const diagnostics = require('./diagnostics')
 const { buildStats, LocalCounters } = diagnostics
 const kLocalPort = Symbol('ipc-main.localPort')
 const kSocket = Symbol('ipc-main.socket')
+const { kPortEnds, mainPorts } = require('./ports')
 
 function noop() {}
 
@@ -376,6 +377,8 @@ class Hub {
 
   onSend(wc, channel, args) {
     const event = new IpcMainEvent(wc)
+    // An in-process renderer's postMessage carries its ports on the list.
+    if (args[kPortEnds] !== undefined) event.ports = mainPorts(args)
     wc.emit('ipc-message', event, channel, ...args)
     wc.ipc.emit(channel, event, ...args)
     this.main.emit(channel, event, ...args)
@@ -478,6 +481,29 @@ class Hub {
       this.native.sendBytes(wc.id, kind, request, channel, enc.codec, enc.data)
     }
     this.scheduleFlush()
+  }
+
+  /**
+   * `wc.postMessage(channel, message, transfer)` (checked by the caller for
+   * a live wc and a string channel): one MESSAGE whose listener gets
+   * `(event, message)` and the ports in `event.ports`. To an in-process
+   * renderer the clone and its ports stay in JS (the renderer's FIFO, in
+   * step with the frame queue, as for its own sends); ports to another
+   * thread or process are not carried yet (docs/architecture.md "ports").
+   */
+  postTo(wc, channel, message, transfer) {
+    const ports = require('./ports')
+    const local = wc[kLocalPort]
+    if (local === undefined) {
+      if (ports.checkIpcTransfer(transfer) !== 0) {
+        throw new Error('ipc-main: message ports reach in-process renderers only (worker and child renderers: not yet)')
+      }
+      this.sendTo(wc, KIND.MESSAGE, 0, channel, encode([message]))
+      return
+    }
+    const { data, ends } = ports.prepareIpc(message, transfer)
+    local.down.push(ports.portList(data, ends))
+    this.sendTo(wc, KIND.MESSAGE, 0, channel, { codec: CODEC_LOCAL, data: '' })
   }
 
   /**

@@ -13,6 +13,8 @@ const { rendererEvent, HandledCall } = require('./events')
 const { KIND } = require('./frames')
 const { NativePort } = require('./port')
 const { attachRenderer } = require('./native')
+const ports = require('./ports')
+const { rendererPorts } = ports
 
 const kPort = Symbol('ipc-main.port')
 const kState = Symbol('ipc-main.state')
@@ -148,6 +150,38 @@ class IpcRenderer extends EventEmitter {
     const enc = this[kPort].encode(args)
     if (state.status === DISCONNECTED) return
     this[kPort].send(KIND.SEND, 0, channel, enc)
+  }
+
+  /**
+   * Sends one message with ports (Electron's `ipcRenderer.postMessage`):
+   * main's listener gets `(event, message)`, the ports (as
+   * MessagePortMain) in `event.ports`. Throws `Invalid value for transfer`
+   * for a bad list, DataCloneError for a duplicate or neutered port, and
+   * `An object could not be cloned.`; nothing is sent then.
+   * @param {string} channel
+   * @param {any} message
+   * @param {Array<object>} [transfer]
+   */
+  postMessage(channel, message, transfer) {
+    const state = this[kState]
+    if (state.status === RELEASED) throw errors.contextReleased()
+    checkChannel(channel)
+    const port = this[kPort]
+    if (!(port instanceof LocalPort)) {
+      // Another thread or process: the message goes as a send; ports do not
+      // travel there yet (docs/architecture.md "ports").
+      if (ports.checkIpcTransfer(transfer) !== 0) {
+        throw new Error('ipc-main: message ports reach main from in-process renderers only (worker and child renderers: not yet)')
+      }
+      this.send(channel, message)
+      return
+    }
+    const { data, ends } = ports.prepareIpc(message, transfer)
+    if (state.status === DISCONNECTED) {
+      ports.dropEnds(ends)
+      return
+    }
+    port.send(KIND.SEND, 0, channel, { codec: CODEC_LOCAL, data: ports.portList(data, ends) })
   }
 
   /**
@@ -310,9 +344,17 @@ class IpcRenderer extends EventEmitter {
   /** One frame from main. */
   [kOnFrame](kind, codec, request, channel, buf, start, end) {
     switch (kind) {
-      case KIND.MESSAGE:
-        this.emit(channel, rendererEvent(this), ...decode(codec, buf, start, end))
+      case KIND.MESSAGE: {
+        // CODEC_LOCAL: main's postMessage to this in-process renderer; the
+        // clone (and its ports) waits in the port's FIFO, in step.
+        if (codec === CODEC_LOCAL) {
+          const args = this[kPort].down.shift()
+          this.emit(channel, rendererEvent(this, rendererPorts(args)), ...args)
+        } else {
+          this.emit(channel, rendererEvent(this), ...decode(codec, buf, start, end))
+        }
         break
+      }
       case KIND.RESULT_OK:
       case KIND.RESULT_ERR:
         this[kSettle](request, kind === KIND.RESULT_OK, decode(codec, buf, start, end))
@@ -378,6 +420,8 @@ class LocalPort extends NativePort {
     super((onDoorbell) => attachRenderer(hub.native.id, onDoorbell, null), false)
     this.hub = hub
     this.syncReplies = new Map()
+    /** Main's postMessage lists for this renderer, in step with its CODEC_LOCAL MESSAGE frames. */
+    this.down = []
   }
 
   encode(args) {

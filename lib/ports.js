@@ -595,11 +595,43 @@ function prepareIpc(message, transfer) {
   return prepare(null, message, list, invalidTransfer, cloneFailed)
 }
 
-/** Main-side ports around received endpoints. @param {Endpoint[] | undefined} ends */
-const mainPorts = (ends) => (ends === undefined ? [] : ends.map((e) => new MessagePortMain(e)))
+/**
+ * The endpoints a same-thread argument list carries (an ipc postMessage):
+ * kept on the cloned list itself, under a symbol, so the list travels
+ * through the in-process paths unchanged and the receiver builds its event
+ * from it (`event.ports`).
+ */
+const kPortEnds = Symbol('ipc-main.portEnds')
 
-/** Renderer-side ports around received endpoints. @param {Endpoint[] | undefined} ends */
-const rendererPorts = (ends) => (ends === undefined ? [] : ends.map((e) => new MessagePort(e)))
+/** The argument list of an ipc postMessage: `[data]`, carrying `ends`. */
+function portList(data, ends) {
+  const list = [data]
+  if (ends.length !== 0) list[kPortEnds] = ends
+  return list
+}
+
+/** Main-side ports for a received argument list (`event.ports`). @param {unknown[] | null} args */
+function mainPorts(args) {
+  const ends = args?.[kPortEnds]
+  return ends === undefined ? [] : ends.map((e) => new MessagePortMain(e))
+}
+
+/** Renderer-side (DOM-shaped) ports for a received argument list. @param {unknown[] | null} args */
+function rendererPorts(args) {
+  const ends = args?.[kPortEnds]
+  return ends === undefined ? [] : ends.map((e) => new MessagePort(e))
+}
+
+/** Checks an ipc postMessage's transfer list without taking anything (other transports). */
+function checkIpcTransfer(transfer) {
+  if (transfer === undefined) return 0
+  if (!Array.isArray(transfer)) throw invalidTransfer()
+  checkTransfer(null, transfer, invalidTransfer)
+  return transfer.length
+}
+
+/** `wc.postMessage` / `ipcRenderer.postMessage` with too few arguments (Electron's gin text). */
+const insufficientArguments = () => new TypeError('Insufficient number of arguments.')
 
 /** Closes endpoints that reached nobody (their peers get 'close'). */
 function dropEnds(ends) {
@@ -612,7 +644,11 @@ module.exports = {
   MessageChannel,
   MessagePort,
   prepareIpc,
+  checkIpcTransfer,
+  insufficientArguments,
+  portList,
   mainPorts,
   rendererPorts,
   dropEnds,
+  kPortEnds,
 }
