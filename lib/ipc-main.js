@@ -29,7 +29,7 @@ const diagnostics = require('./diagnostics')
 const { buildStats, LocalCounters } = diagnostics
 const kLocalPort = Symbol('ipc-main.localPort')
 const kSocket = Symbol('ipc-main.socket')
-const { kPortEnds, mainPorts } = require('./ports')
+const { kPortEnds, mainPorts, CODEC_PORTS, decodeIpcPorts } = require('./ports')
 
 function noop() {}
 
@@ -308,7 +308,8 @@ class Hub {
       args = this.localFifo.shift()
     } else if (kind !== KIND.DISCONNECT) {
       try {
-        args = decode(codec, buf, start, end)
+        // CODEC_PORTS: a worker's postMessage, carrying port ends.
+        args = codec === CODEC_PORTS ? decodeIpcPorts(buf, start, end) : decode(codec, buf, start, end)
       } catch (err) {
         // Bytes from another process that are not what its codec says: that
         // message is dropped, main goes on.
@@ -488,17 +489,24 @@ class Hub {
    * a live wc and a string channel): one MESSAGE whose listener gets
    * `(event, message)` and the ports in `event.ports`. To an in-process
    * renderer the clone and its ports stay in JS (the renderer's FIFO, in
-   * step with the frame queue, as for its own sends); ports to another
-   * thread or process are not carried yet (docs/architecture.md "ports").
+   * step with the frame queue, as for its own sends); to a worker the ends
+   * go by id (CODEC_PORTS, routed by src/ports.rs); to a child process
+   * ports are not carried yet (docs/architecture.md "ports").
    */
   postTo(wc, channel, message, transfer) {
     const ports = require('./ports')
     const local = wc[kLocalPort]
-    if (local === undefined) {
+    if (wc[kSocket]) {
       if (ports.checkIpcTransfer(transfer) !== 0) {
-        throw new Error('ipc-main: message ports reach in-process renderers only (worker and child renderers: not yet)')
+        throw new Error('ipc-main: message ports do not reach child-process renderers yet')
       }
       this.sendTo(wc, KIND.MESSAGE, 0, channel, encode([message]))
+      return
+    }
+    if (local === undefined) {
+      // A renderer on another thread: the ends leave this thread by id.
+      const { data, ends } = ports.prepareIpc(message, transfer)
+      this.sendTo(wc, KIND.MESSAGE, 0, channel, ends.length === 0 ? encode([data]) : ports.encodeIpcPorts(data, ends))
       return
     }
     const { data, ends } = ports.prepareIpc(message, transfer)

@@ -168,12 +168,21 @@ class IpcRenderer extends EventEmitter {
     checkChannel(channel)
     const port = this[kPort]
     if (!(port instanceof LocalPort)) {
-      // Another thread or process: the message goes as a send; ports do not
-      // travel there yet (docs/architecture.md "ports").
-      if (ports.checkIpcTransfer(transfer) !== 0) {
-        throw new Error('ipc-main: message ports reach main from in-process renderers only (worker and child renderers: not yet)')
+      if (!(port instanceof require('./worker').WorkerPort)) {
+        // Another process: ports do not travel there yet (docs/architecture.md "ports").
+        if (ports.checkIpcTransfer(transfer) !== 0) {
+          throw new Error('ipc-main: message ports do not travel from child-process renderers yet')
+        }
+        this.send(channel, message)
+        return
       }
-      this.send(channel, message)
+      // Another thread: the ends leave this thread by id (src/ports.rs).
+      const { data, ends } = ports.prepareIpc(message, transfer)
+      if (state.status === DISCONNECTED) {
+        ports.dropEnds(ends)
+        return
+      }
+      port.send(KIND.SEND, 0, channel, ends.length === 0 ? port.encode([data]) : ports.encodeIpcPorts(data, ends))
       return
     }
     const { data, ends } = ports.prepareIpc(message, transfer)
@@ -349,6 +358,10 @@ class IpcRenderer extends EventEmitter {
         // clone (and its ports) waits in the port's FIFO, in step.
         if (codec === CODEC_LOCAL) {
           const args = this[kPort].down.shift()
+          this.emit(channel, rendererEvent(this, rendererPorts(args)), ...args)
+        } else if (codec === ports.CODEC_PORTS) {
+          // Main's postMessage to this thread: the ends arrive by id.
+          const args = ports.decodeIpcPorts(buf, start, end)
           this.emit(channel, rendererEvent(this, rendererPorts(args)), ...args)
         } else {
           this.emit(channel, rendererEvent(this), ...decode(codec, buf, start, end))

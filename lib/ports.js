@@ -81,6 +81,14 @@ class Endpoint {
     this.closed = false
     /** Whether this end currently holds the thread's keep-alive. */
     this.refed = false
+    /**
+     * Its id in the process-wide table of src/ports.rs once its pair spans
+     * threads (then `peer` is null: the peer is reached through Rust); 0
+     * while both ends are JS objects of this thread.
+     */
+    this.id = 0
+    /** Held by this thread's port host (its frames come here). */
+    this.claimed = false
   }
 
   get pending() {
@@ -105,6 +113,10 @@ function pair() {
  * @param {Endpoint[]} ends endpoints transferred with it
  */
 function post(end, data, ends) {
+  if (end.id !== 0) {
+    postNative(end.id, data, ends)
+    return
+  }
   const peer = end.peer
   if (peer === null || peer.closed) {
     for (const e of ends) closeEnd(e)
@@ -141,6 +153,7 @@ function closeEnd(end) {
     peer.peerGone = true
     schedule(peer)
   }
+  if (end.id !== 0) forgetNative(end)
   for (const m of dropped) for (const e of m.ends) closeEnd(e)
 }
 
@@ -215,8 +228,232 @@ function deliver(end) {
       end.head = 0
     }
     refresh(end)
+    if (end.id !== 0) forgetNative(end)
     end.holder[kClosed]()
   }
+}
+
+// ---------------------------------------------------------------- other threads
+//
+// A pair whose ends are on two threads is routed by Rust (src/ports.rs):
+// each end has an id in the process-wide table, and the thread holding an
+// end "claims" it with its port host (one NativePortHost per thread, its own
+// inbox and doorbell), so the peer's posts are pushed straight into this
+// thread's inbox. An end is made native when it first leaves its thread
+// (`ship`): a local pair becomes a native pair, and what the leaving end had
+// received and not delivered is posted again, in order, to wait for it at
+// its next holder. A claimed end that leaves takes back what its host had
+// queued or drained for it (`release`), so its order survives any number of
+// moves.
+
+const { encode, decode } = require('./codec')
+const { HEADER_LEN } = require('./frames')
+
+const PORT_MESSAGE = 32
+const PORT_CLOSE = 33
+const FLAG_PORTS = 1
+
+let host = null
+/** Ends claimed by this thread's host, by id. */
+const hostEnds = new Map()
+/** Port frames this thread's host delivered (tests: who was woken). */
+const counters = { hostFrames: 0 }
+
+function native() {
+  return require('./native')
+}
+
+/** This thread's port host, made on first need. */
+function getHost() {
+  if (host === null) {
+    const { Pump, BATCH_FRAMES } = require('./pump')
+    const h = { native: null, pump: null }
+    h.native = new (native().NativePortHost)(() => h.pump.run(BATCH_FRAMES))
+    h.pump = new Pump(h.native, onHostFrame)
+    host = h
+  }
+  return host
+}
+
+/** Holds native end `end` here: its frames (parked ones first) come to this thread. */
+function claim(end) {
+  const h = getHost()
+  end.claimed = true
+  hostEnds.set(end.id, end)
+  h.native.claim(end.id)
+}
+
+/** A received end id, as an Endpoint of this thread (claimed once held). */
+function remoteEnd(id) {
+  const e = new Endpoint()
+  e.id = id
+  return e
+}
+
+/** A native end is done here: out of the host's table, out of Rust's. */
+function forgetNative(end) {
+  if (end.claimed) {
+    end.claimed = false
+    hostEnds.delete(end.id)
+  }
+  native().portClose(end.id)
+}
+
+/** One frame from this thread's host. */
+function onHostFrame(kind, codec, _renderer, target, _channel, buf, start, stop) {
+  if (kind !== PORT_MESSAGE && kind !== PORT_CLOSE) return
+  counters.hostFrames++
+  const end = hostEnds.get(target)
+  if (kind === PORT_CLOSE) {
+    if (end === undefined) return
+    end.peerGone = true
+    schedule(end)
+    return
+  }
+  const n = buf.readUInt32LE(start)
+  const ends = new Array(n)
+  for (let i = 0; i < n; i++) ends[i] = remoteEnd(buf.readUInt32LE(start + 4 + 4 * i))
+  if (end === undefined || end.closed) {
+    for (const e of ends) native().portClose(e.id)
+    return
+  }
+  const [data] = decode(codec, buf, start + 4 + 4 * n, stop)
+  end.inbox.push({ data, ends })
+  schedule(end)
+}
+
+/**
+ * Posts `data` (a clone) from native end `from` to its peer, wherever it
+ * is; the ends it carries leave this thread.
+ */
+function postNative(from, data, ends) {
+  const ids = ends.map(ship)
+  const enc = encode([data])
+  if (typeof enc.data === 'string') native().portPostStr(from, enc.codec, ids, enc.data)
+  else native().portPostBytes(from, enc.codec, ids, enc.data)
+}
+
+/**
+ * `end` (neutered here, holder-less) goes to another thread: its id there.
+ * @param {Endpoint} end
+ * @returns {number}
+ */
+function ship(end) {
+  if (end.id === 0) return nativize(end)
+  if (end.claimed) release(end)
+  return end.id
+}
+
+/** A local pair becomes a native pair; `end` leaves, its peer stays. */
+function nativize(end) {
+  const [a, b] = native().portEntangle()
+  end.id = a
+  const peer = end.peer
+  end.peer = null
+  const alive = peer !== null && !peer.closed
+  if (alive) {
+    peer.peer = null
+    peer.id = b
+    if (peer.holder !== null) claim(peer)
+  }
+  // What `end` received and did not deliver waits for it at its next holder.
+  for (let i = end.head; i < end.inbox.length; i++) {
+    const m = end.inbox[i]
+    postNative(b, m.data, m.ends)
+  }
+  end.inbox = []
+  end.head = 0
+  if (!alive) native().portClose(b)
+  return a
+}
+
+/** A claimed end leaves this thread: its undelivered frames, in order, go with it. */
+function release(end) {
+  const h = getHost()
+  end.claimed = false
+  hostEnds.delete(end.id)
+  const frames = undelivered(end)
+  // Frames the host drained and the pump has not dispatched yet.
+  const b = h.pump.batch
+  if (b !== null) {
+    for (let at = h.pump.at; at < b.length; at += 4 + b.readUInt32LE(at)) {
+      const kind = b[at + 4]
+      if ((kind === PORT_MESSAGE || kind === PORT_CLOSE) && b.readUInt32LE(at + 12) === end.id) {
+        frames.push(Buffer.from(b.subarray(at, at + 4 + b.readUInt32LE(at))))
+        b[at + 4] = 0
+      }
+    }
+  }
+  h.native.release(end.id, frames.length === 0 ? Buffer.alloc(0) : Buffer.concat(frames))
+}
+
+/** What `end` received and did not deliver, as port frames (its close last). */
+function undelivered(end) {
+  const frames = []
+  for (let i = end.head; i < end.inbox.length; i++) {
+    const m = end.inbox[i]
+    frames.push(frameBytes(PORT_MESSAGE, end.id, m.ends.map(ship), encode([m.data])))
+  }
+  end.inbox = []
+  end.head = 0
+  if (end.peerGone) {
+    end.peerGone = false
+    frames.push(frameBytes(PORT_CLOSE, end.id, null, null))
+  }
+  return frames
+}
+
+/** One port frame (src/wire.rs layout; src/ports.rs payload). */
+function frameBytes(kind, target, ids, enc) {
+  const payload = enc === null ? Buffer.alloc(0) : typeof enc.data === 'string' ? Buffer.from(enc.data) : enc.data
+  const list = ids === null ? 0 : 4 + 4 * ids.length
+  const out = Buffer.alloc(HEADER_LEN + list + payload.length)
+  out.writeUInt32LE(16 + list + payload.length, 0)
+  out[4] = kind
+  out[5] = enc === null ? 0 : enc.codec
+  out.writeUInt16LE(ids === null ? 0 : FLAG_PORTS, 6)
+  out.writeUInt32LE(target, 12)
+  if (ids !== null) {
+    out.writeUInt32LE(ids.length, HEADER_LEN)
+    for (let i = 0; i < ids.length; i++) out.writeUInt32LE(ids[i], HEADER_LEN + 4 + 4 * i)
+  }
+  payload.copy(out, HEADER_LEN + list)
+  return out
+}
+
+// ---------------------------------------------------------------- ipc payloads with ports
+//
+// A postMessage to or from a renderer on another thread: codec CODEC_PORTS,
+// whose payload is the carried end ids (`u32` count, `u32` ids), the inner
+// codec byte, then the inner payload. Rust moves it as opaque bytes.
+
+const CODEC_PORTS = 5
+
+/**
+ * The encoded argument list `[data]` of an ipc postMessage to another
+ * thread, carrying `ends` (which leave this thread).
+ */
+function encodeIpcPorts(data, ends) {
+  const ids = ends.map(ship)
+  const inner = encode([data])
+  const bytes = typeof inner.data === 'string' ? Buffer.from(inner.data) : inner.data
+  const out = Buffer.allocUnsafe(4 + 4 * ids.length + 1 + bytes.length)
+  out.writeUInt32LE(ids.length, 0)
+  for (let i = 0; i < ids.length; i++) out.writeUInt32LE(ids[i], 4 + 4 * i)
+  out[4 + 4 * ids.length] = inner.codec
+  bytes.copy(out, 5 + 4 * ids.length)
+  return { codec: CODEC_PORTS, data: out }
+}
+
+/** Decodes a CODEC_PORTS payload: `[data]`, carrying the received ends. */
+function decodeIpcPorts(buf, start, stop) {
+  const n = buf.readUInt32LE(start)
+  const ends = new Array(n)
+  for (let i = 0; i < n; i++) ends[i] = remoteEnd(buf.readUInt32LE(start + 4 + 4 * i))
+  const at = start + 4 + 4 * n
+  const args = decode(buf[at], buf, at + 1, stop)
+  if (n !== 0) args[kPortEnds] = ends
+  return args
 }
 
 // ---------------------------------------------------------------- transfer
@@ -293,6 +530,7 @@ function prepare(source, message, list, invalid, fail) {
 function hold(port, end) {
   port[kEnd] = end
   end.holder = port
+  if (end.id !== 0 && !end.claimed && !end.closed) claim(end)
   refresh(end)
   schedule(end)
   return port
@@ -651,4 +889,8 @@ module.exports = {
   rendererPorts,
   dropEnds,
   kPortEnds,
+  CODEC_PORTS,
+  encodeIpcPorts,
+  decodeIpcPorts,
+  counters,
 }

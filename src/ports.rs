@@ -50,6 +50,22 @@ pub trait Holder: Send + Sync {
   fn take_for(&self, end: EndId) -> Vec<Vec<u8>>;
 }
 
+/// A thread's inbox holds ends: frames are pushed (and rung) as they come.
+impl Holder for crate::queue::Inbox {
+  fn deliver(&self, frame: Vec<u8>) -> Result<()> {
+    self.push(frame)
+  }
+
+  fn take_for(&self, end: EndId) -> Vec<Vec<u8>> {
+    self.take_where(|f| is_port_frame(f) && target(f) == Some(end))
+  }
+}
+
+/// Whether `frame` is a port frame (`PORT_MESSAGE` or `PORT_CLOSE`).
+pub fn is_port_frame(frame: &[u8]) -> bool {
+  frame.len() >= HEADER_LEN && (frame[4] == kind::PORT_MESSAGE || frame[4] == kind::PORT_CLOSE)
+}
+
 struct End {
   peer: Option<EndId>,
   holder: Option<Arc<dyn Holder>>,

@@ -13,6 +13,7 @@
 
 mod doorbell;
 mod hub;
+mod ports;
 mod registry;
 mod renderer;
 #[cfg(unix)]
