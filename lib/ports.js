@@ -109,7 +109,7 @@ function pair() {
  * Queues a message at `end`'s peer. A disentangled end (closed, or its peer
  * closed) drops it, and closes the ends it carried.
  * @param {Endpoint} end
- * @param {unknown} data an already cloned payload
+ * @param {unknown} data an already cloned payload (encoded, for a native end: see prepare())
  * @param {Endpoint[]} ends endpoints transferred with it
  */
 function post(end, data, ends) {
@@ -323,12 +323,11 @@ function onHostFrame(kind, codec, _renderer, target, _channel, buf, start, stop)
 }
 
 /**
- * Posts `data` (a clone) from native end `from` to its peer, wherever it
- * is; the ends it carries leave this thread.
+ * Posts `enc` (the encoded `[data]`) from native end `from` to its peer,
+ * wherever it is; the ends it carries leave this thread.
  */
-function postNative(from, data, ends) {
+function postNative(from, enc, ends) {
   const ids = ends.map(ship)
-  const enc = encode([data])
   if (typeof enc.data === 'string') native().portPostStr(from, enc.codec, ids, enc.data)
   else native().portPostBytes(from, enc.codec, ids, enc.data)
 }
@@ -359,7 +358,7 @@ function nativize(end) {
   // What `end` received and did not deliver waits for it at its next holder.
   for (let i = end.head; i < end.inbox.length; i++) {
     const m = end.inbox[i]
-    postNative(b, m.data, m.ends)
+    postNative(b, encode([m.data]), m.ends)
   }
   end.inbox = []
   end.head = 0
@@ -514,6 +513,15 @@ function cloneMessage(message, fail) {
   }
 }
 
+/** `[message]` encoded for another thread (see prepare()). */
+function encodeMessage(message, fail) {
+  try {
+    return encode([message])
+  } catch {
+    throw fail()
+  }
+}
+
 /**
  * Everything a postMessage does before the message leaves: checks the
  * transfer list, clones the message (both may throw: nothing happened
@@ -522,7 +530,9 @@ function cloneMessage(message, fail) {
  */
 function prepare(source, message, list, invalid, fail) {
   const ports = list.length === 0 ? list : checkTransfer(source, list, invalid)
-  const data = cloneMessage(message, fail)
+  // A port whose peer is on another thread sends bytes: encode once, no clone first.
+  const end = source === null ? null : source[kEnd]
+  const data = end !== null && end.id !== 0 ? encodeMessage(message, fail) : cloneMessage(message, fail)
   return { data, ends: ports.length === 0 ? [] : takeEnds(ports) }
 }
 
