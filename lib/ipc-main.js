@@ -29,7 +29,8 @@ const diagnostics = require('./diagnostics')
 const { buildStats, LocalCounters } = diagnostics
 const kLocalPort = Symbol('ipc-main.localPort')
 const kSocket = Symbol('ipc-main.socket')
-const { kPortEnds, mainPorts, CODEC_PORTS, decodeIpcPorts } = require('./ports')
+const { kPortEnds, mainPorts, CODEC_PORTS, decodeIpcPorts, PORT_MESSAGE, PORT_CLOSE, PortLink } = require('./ports')
+const kPortLink = Symbol('ipc-main.portLink')
 
 function noop() {}
 
@@ -313,6 +314,12 @@ class Hub {
       this.onConnect(renderer, JSON.parse(buf.utf8Slice(start, end)))
       return
     }
+    if (kind === PORT_MESSAGE || kind === PORT_CLOSE) {
+      // A child's port traffic, relayed here (lib/ports.js PortLink).
+      const wc = this.contents.get(renderer)
+      if (wc !== undefined && wc[kSocket]) this.portLink(wc).receive(kind, codec, request, channel, buf, start, end)
+      return
+    }
     // A CODEC_LOCAL frame always takes its payload, even if dropped below,
     // so the FIFO stays in step with the queue.
     let args = null
@@ -321,7 +328,7 @@ class Hub {
     } else if (kind !== KIND.DISCONNECT) {
       try {
         // CODEC_PORTS: a worker's postMessage, carrying port ends.
-        args = codec === CODEC_PORTS ? decodeIpcPorts(buf, start, end) : decode(codec, buf, start, end)
+        args = codec === CODEC_PORTS ? this.decodePorts(renderer, buf, start, end) : decode(codec, buf, start, end)
       } catch (err) {
         // Bytes from another process that are not what its codec says: that
         // message is dropped, main goes on.
@@ -503,27 +510,40 @@ class Hub {
    * renderer the clone and its ports stay in JS (the renderer's FIFO, in
    * step with the frame queue, as for its own sends); to a worker the ends
    * go by id (CODEC_PORTS, routed by src/ports.rs); to a child process
-   * ports are not carried yet (docs/architecture.md "ports").
+   * through its PortLink (docs/architecture.md "ports").
    */
   postTo(wc, channel, message, transfer) {
     const ports = require('./ports')
     const local = wc[kLocalPort]
-    if (wc[kSocket]) {
-      if (ports.checkIpcTransfer(transfer) !== 0) {
-        throw new Error('ipc-main: message ports do not reach child-process renderers yet')
-      }
-      this.sendTo(wc, KIND.MESSAGE, 0, channel, encode([message]))
-      return
-    }
     if (local === undefined) {
-      // A renderer on another thread: the ends leave this thread by id.
+      // A renderer on another thread (the ends leave this thread by id) or
+      // process (they go through its PortLink).
       const { data, ends } = ports.prepareIpc(message, transfer)
-      this.sendTo(wc, KIND.MESSAGE, 0, channel, ends.length === 0 ? encode([data]) : ports.encodeIpcPorts(data, ends))
+      const link = wc[kSocket] ? this.portLink(wc) : null
+      this.sendTo(wc, KIND.MESSAGE, 0, channel, ends.length === 0 ? encode([data]) : ports.encodeIpcPorts(data, ends, link))
       return
     }
     const { data, ends } = ports.prepareIpc(message, transfer)
     local.down.push(ports.portList(data, ends))
     this.sendTo(wc, KIND.MESSAGE, 0, channel, { codec: CODEC_LOCAL, data: '' })
+  }
+
+  /** The port relay of a socket renderer (made on first use). */
+  portLink(wc) {
+    let link = wc[kPortLink]
+    if (link === undefined) {
+      link = new PortLink((kind, request, channel, enc) => {
+        if (!wc.isDestroyed()) this.sendTo(wc, kind, request, channel, enc)
+      })
+      wc[kPortLink] = link
+    }
+    return link
+  }
+
+  /** A CODEC_PORTS payload from renderer `renderer` (a worker's or a child's). */
+  decodePorts(renderer, buf, start, end) {
+    const wc = this.contents.get(renderer)
+    return decodeIpcPorts(buf, start, end, wc !== undefined && wc[kSocket] ? this.portLink(wc) : null)
   }
 
   /**
@@ -536,6 +556,8 @@ class Hub {
   }
 
   gone(wc, crashed) {
+    // A child that went away closes the ends it held (their peers get 'close').
+    wc[kPortLink]?.gone()
     // A forked child no longer keeps a hub that listens only for it alive.
     if (wc.process !== undefined) require('./socket').forkGone(wc)
     this.contents.delete(wc.id)

@@ -179,21 +179,15 @@ class IpcRenderer extends EventEmitter {
     checkChannel(channel)
     const port = this[kPort]
     if (!(port instanceof LocalPort)) {
-      if (!(port instanceof require('./worker').WorkerPort)) {
-        // Another process: ports do not travel there yet (docs/architecture.md "ports").
-        if (ports.checkIpcTransfer(transfer) !== 0) {
-          throw new Error('ipc-main: message ports do not travel from child-process renderers yet')
-        }
-        this.send(channel, message)
-        return
-      }
-      // Another thread: the ends leave this thread by id (src/ports.rs).
+      // Another thread (the ends leave by id, src/ports.rs) or process
+      // (through this renderer's PortLink).
       const { data, ends } = ports.prepareIpc(message, transfer)
       if (state.status === DISCONNECTED) {
         ports.dropEnds(ends)
         return
       }
-      port.send(KIND.SEND, 0, channel, ends.length === 0 ? port.encode([data]) : ports.encodeIpcPorts(data, ends))
+      const enc = ends.length === 0 ? port.encode([data]) : ports.encodeIpcPorts(data, ends, portLinkOf(this))
+      port.send(KIND.SEND, 0, channel, enc)
       return
     }
     const { data, ends } = ports.prepareIpc(message, transfer)
@@ -295,6 +289,7 @@ class IpcRenderer extends EventEmitter {
     const state = this[kState]
     if (state.status === RELEASED) return
     state.status = RELEASED
+    state.portLink?.gone()
     for (const call of state.handling.values()) call.abort(errors.contextReleased())
     state.handling.clear()
     state.calls.rejectAll(errors.contextReleased)
@@ -353,6 +348,8 @@ class IpcRenderer extends EventEmitter {
     const state = this[kState]
     if (state.status !== OPEN) return
     state.status = DISCONNECTED
+    // Ends that talked through main are cut off: their peers get 'close'.
+    state.portLink?.gone()
     state.calls.rejectAll(errors.disconnected)
     // Nobody waits for the answers of main's invokes any more.
     for (const call of state.handling.values()) call.abort(errors.disconnected())
@@ -372,7 +369,7 @@ class IpcRenderer extends EventEmitter {
           this.emit(channel, rendererEvent(this, rendererPorts(args)), ...args)
         } else if (codec === ports.CODEC_PORTS) {
           // Main's postMessage to this thread: the ends arrive by id.
-          const args = ports.decodeIpcPorts(buf, start, end)
+          const args = ports.decodeIpcPorts(buf, start, end, portLinkOf(this))
           this.emit(channel, rendererEvent(this, rendererPorts(args)), ...args)
         } else {
           this.emit(channel, rendererEvent(this), ...decode(codec, buf, start, end))
@@ -399,6 +396,13 @@ class IpcRenderer extends EventEmitter {
       case KIND.CLOSED:
         this[kDisconnect]()
         break
+      case ports.PORT_MESSAGE:
+      case ports.PORT_CLOSE: {
+        // Port traffic of this process's ends, relayed by main.
+        const link = portLinkOf(this)
+        if (link !== null) link.receive(kind, codec, request, channel, buf, start, end)
+        break
+      }
       default:
         break
     }
@@ -546,6 +550,26 @@ function refusedRenderer(failure) {
     if (state.status === DISCONNECTED) r.emit('disconnected')
   })
   return r
+}
+
+/**
+ * The port relay of a renderer in another process than its main (made on
+ * first use); null for a renderer on a thread of main's process, whose ends
+ * are routed by the process-wide table directly.
+ */
+function portLinkOf(renderer) {
+  const state = renderer[kState]
+  if (state.portLink !== undefined) return state.portLink
+  const port = renderer[kPort]
+  const { WorkerPort } = require('./worker')
+  if (port instanceof LocalPort || port instanceof WorkerPort) {
+    state.portLink = null
+  } else {
+    state.portLink = new ports.PortLink((kind, request, channel, enc) => {
+      if (state.status === OPEN) port.send(kind, request, channel, enc)
+    })
+  }
+  return state.portLink
 }
 
 /** Whether `renderer` is still connected (not closed, main not gone). */

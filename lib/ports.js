@@ -303,6 +303,11 @@ function forgetNative(end) {
 function onHostFrame(kind, codec, _renderer, target, _channel, buf, start, stop) {
   if (kind !== PORT_MESSAGE && kind !== PORT_CLOSE) return
   counters.hostFrames++
+  const gate = gateways.get(target)
+  if (gate !== undefined) {
+    gate.link.forward(gate, kind, codec, buf, start, stop)
+    return
+  }
   const end = hostEnds.get(target)
   if (kind === PORT_CLOSE) {
     if (end === undefined) return
@@ -420,6 +425,117 @@ function frameBytes(kind, target, ids, enc) {
   return out
 }
 
+// ---------------------------------------------------------------- other processes
+//
+// A socket renderer's process has its own table. Ends cross the socket
+// through *gateways*: an end of this process whose peer's frames must go
+// over a link is claimed by this thread's host and listed in `gateways`;
+// onHostFrame forwards its frames on the link instead of delivering them.
+// Two kinds: an end of ours shipped over the link (`out`: the other side
+// names it by our id), and the twin of an end the other side shipped to us
+// (`twin`: we made a pair (L, T); L is what our JS gets, T stands for the
+// remote end and remembers its remote id). A link frame's `request` names
+// its target in the sender's namespace (channel '') or the receiver's
+// (channel '='); its payload is the carried ids (sender's namespace), then
+// the message, as a port frame's.
+//
+// This relay runs in JS on each side (main's JS thread relays a child's
+// port traffic); docs/architecture.md "ports" has the Rust design that takes
+// main's JS out of it.
+
+/** Gateway ends of this thread, by id: `{ link, id, remote, twin }`. */
+const gateways = new Map()
+
+class PortLink {
+  /** @param {(kind: number, request: number, channel: string, enc: object) => void} send */
+  constructor(send) {
+    this.send = send
+    /** Twins by the remote id they stand for. */
+    this.twins = new Map()
+    /** Every gateway end of this link (ids). */
+    this.ends = new Set()
+    this.open = true
+  }
+
+  /** An end leaves this process over this link: its id there (our namespace). */
+  shipOut(end) {
+    const id = ship(end)
+    if (this.open) this.gateway(id, 0, false)
+    return id
+  }
+
+  gateway(id, remote, twin) {
+    const g = { link: this, id, remote, twin }
+    gateways.set(id, g)
+    this.ends.add(id)
+    if (twin) this.twins.set(remote, id)
+    getHost().native.claim(id)
+    return g
+  }
+
+  /** An end the other side shipped (its id there): a local end for our JS. */
+  adopt(remote) {
+    const [l, t] = native().portEntangle()
+    if (this.open) this.gateway(t, remote, true)
+    else native().portClose(t)
+    return l
+  }
+
+  forget(g) {
+    gateways.delete(g.id)
+    this.ends.delete(g.id)
+    if (g.twin) this.twins.delete(g.remote)
+    native().portClose(g.id)
+  }
+
+  /** A frame the host got for gateway `g`: it goes over the link. */
+  forward(g, kind, codec, buf, start, stop) {
+    const request = g.twin ? g.remote : g.id
+    const channel = g.twin ? '=' : ''
+    if (kind === PORT_CLOSE) {
+      this.forget(g)
+      if (this.open) this.send(PORT_CLOSE, request, channel, { codec: 0, data: '' })
+      return
+    }
+    // The ends it carries are ours, in transit: they become gateways of this link.
+    const n = buf.readUInt32LE(start)
+    for (let i = 0; i < n; i++) {
+      const id = buf.readUInt32LE(start + 4 + 4 * i)
+      if (this.open) this.gateway(id, 0, false)
+      else native().portClose(id)
+    }
+    if (this.open) this.send(PORT_MESSAGE, request, channel, { codec, data: Buffer.from(buf.subarray(start, stop)) })
+  }
+
+  /** A port frame that came over the link. */
+  receive(kind, codec, request, channel, buf, start, stop) {
+    const from = channel === '=' ? (this.ends.has(request) ? request : undefined) : this.twins.get(request)
+    if (kind === PORT_CLOSE) {
+      const g = from === undefined ? undefined : gateways.get(from)
+      if (g !== undefined) this.forget(g)
+      return
+    }
+    const n = buf.readUInt32LE(start)
+    const ids = new Array(n)
+    for (let i = 0; i < n; i++) ids[i] = this.adopt(buf.readUInt32LE(start + 4 + 4 * i))
+    if (from === undefined) {
+      for (const id of ids) native().portClose(id)
+      return
+    }
+    native().portPostBytes(from, codec, ids, buf.subarray(start + 4 + 4 * n, stop))
+  }
+
+  /** The other side is gone: every gateway end closes (their peers get 'close'). */
+  gone() {
+    if (!this.open) return
+    this.open = false
+    for (const id of [...this.ends]) {
+      const g = gateways.get(id)
+      if (g !== undefined) this.forget(g)
+    }
+  }
+}
+
 // ---------------------------------------------------------------- ipc payloads with ports
 //
 // A postMessage to or from a renderer on another thread: codec CODEC_PORTS,
@@ -432,8 +548,8 @@ const CODEC_PORTS = 5
  * The encoded argument list `[data]` of an ipc postMessage to another
  * thread, carrying `ends` (which leave this thread).
  */
-function encodeIpcPorts(data, ends) {
-  const ids = ends.map(ship)
+function encodeIpcPorts(data, ends, link = null) {
+  const ids = link === null ? ends.map(ship) : ends.map((e) => link.shipOut(e))
   const inner = encode([data])
   const bytes = typeof inner.data === 'string' ? Buffer.from(inner.data) : inner.data
   const out = Buffer.allocUnsafe(4 + 4 * ids.length + 1 + bytes.length)
@@ -445,10 +561,13 @@ function encodeIpcPorts(data, ends) {
 }
 
 /** Decodes a CODEC_PORTS payload: `[data]`, carrying the received ends. */
-function decodeIpcPorts(buf, start, stop) {
+function decodeIpcPorts(buf, start, stop, link = null) {
   const n = buf.readUInt32LE(start)
   const ends = new Array(n)
-  for (let i = 0; i < n; i++) ends[i] = remoteEnd(buf.readUInt32LE(start + 4 + 4 * i))
+  for (let i = 0; i < n; i++) {
+    const id = buf.readUInt32LE(start + 4 + 4 * i)
+    ends[i] = remoteEnd(link === null ? id : link.adopt(id))
+  }
   const at = start + 4 + 4 * n
   const args = decode(buf[at], buf, at + 1, stop)
   if (n !== 0) args[kPortEnds] = ends
@@ -900,6 +1019,9 @@ module.exports = {
   dropEnds,
   kPortEnds,
   CODEC_PORTS,
+  PORT_MESSAGE,
+  PORT_CLOSE,
+  PortLink,
   encodeIpcPorts,
   decodeIpcPorts,
   counters,

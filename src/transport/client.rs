@@ -244,7 +244,9 @@ async fn read_loop(client: Arc<Client>, mut reader: FrameReader, inbox: Arc<Inbo
         | kind::RESULT_OK
         | kind::RESULT_ERR
         | kind::INVOKE_RENDERER
-        | kind::CANCEL_RENDERER => {
+        | kind::CANCEL_RENDERER
+        | kind::PORT_MESSAGE
+        | kind::PORT_CLOSE => {
           // A closed inbox: this renderer was closed here; drop the rest.
           let _ = inbox.push_quiet(raw);
           Ok(Next::Go)

@@ -23,7 +23,8 @@ use crate::wire::{self, kind};
 /// Whether a peer may use payload codec `c`: none 0, JSON 1, V8 2, bytes
 /// 4. The in-process codec (3) never crosses a socket.
 pub fn codec_allowed(c: u8) -> bool {
-  matches!(c, 0 | 1 | 2 | 4)
+  // 5: an ipc postMessage carrying message-port ids (lib/ports.js CODEC_PORTS).
+  matches!(c, 0 | 1 | 2 | 4 | 5)
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -339,7 +340,9 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
         | kind::INVOKE
         | kind::CANCEL
         | kind::INVOKE_REPLY_OK
-        | kind::INVOKE_REPLY_ERR => {}
+        | kind::INVOKE_REPLY_ERR
+        | kind::PORT_MESSAGE
+        | kind::PORT_CLOSE => {}
         kind::DISCONNECT => {
           explicit = true;
           return Ok(Next::Stop);
