@@ -10,6 +10,7 @@ const { describe, it } = require('node:test')
 const assert = require('node:assert/strict')
 const path = require('node:path')
 const { once } = require('node:events')
+const { execFile } = require('node:child_process')
 
 const { IpcMain, MessageChannelMain } = require('..')
 const { SUITE, agentOf, next } = require('./helpers')
@@ -199,5 +200,18 @@ describe('Message ports with a child-process renderer', SUITE, () => {
     outer.port1.postMessage('', [inner.port2])
     inner.port1.start()
     assert.equal((await nextMain(inner.port1)).data, 'matryoshka')
+  })
+})
+
+describe('examples/ports/main.js', SUITE, () => {
+  it('a worker streams to a child over one channel, in order, and everything exits by itself', async () => {
+    const script = path.join(__dirname, '..', 'examples', 'ports', 'main.js')
+    const stdout = await new Promise((resolve, reject) => {
+      execFile(process.execPath, [script], { timeout: 15_000 }, (err, out, errOut) =>
+        err ? reject(Object.assign(err, { stdout: out, stderr: errOut })) : resolve(out),
+      )
+    })
+    assert.ok(stdout.includes('main: the consumer says: 1000 chunks from the producer (a worker), in order'), stdout)
+    assert.ok(stdout.includes('main: done'), stdout)
   })
 })
