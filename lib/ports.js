@@ -323,6 +323,18 @@ function onHostFrame(kind, codec, _renderer, target, _channel, buf, start, stop)
     return
   }
   const [data] = decode(codec, buf, start + 4 + 4 * n, stop)
+  // Already asynchronous (the host's doorbell): a started port with nothing
+  // queued delivers now, without another turn of the loop.
+  if (end.started && end.pending === 0 && end.holder !== null && !end.peerGone) {
+    try {
+      end.holder[kDeliver](data, ends)
+    } catch (err) {
+      process.nextTick(() => {
+        throw err
+      })
+    }
+    return
+  }
   end.inbox.push({ data, ends })
   schedule(end)
 }
