@@ -215,3 +215,28 @@ describe('examples/ports/main.js', SUITE, () => {
     assert.ok(stdout.includes('main: done'), stdout)
   })
 })
+
+describe('Port frames from a child that are not what they claim', SUITE, () => {
+  it('are dropped with a logged line; main and the child go on', async (t) => {
+    const { hub, child } = setup(t)
+    const c = await child()
+    const logged = []
+    const error = console.error
+    console.error = (...args) => logged.push(args.join(' '))
+    t.after(() => {
+      console.error = error
+    })
+    // A PORT_MESSAGE too short for its port list, and one naming an end
+    // the child was never given: neither may crash main or reach a port.
+    const after = next(hub, 'after')
+    await c.run(({ ipcRenderer }) => {
+      const port = ipcRenderer[Object.getOwnPropertySymbols(ipcRenderer).find((s) => String(s) === 'Symbol(ipc-main.port)')]
+      port.send(32, 12345, '', { codec: 1, data: '' })
+      port.send(32, 777, '=', { codec: 1, data: Buffer.from([0, 0, 0, 0, 0x5b, 0x31, 0x5d]) })
+      ipcRenderer.send('after')
+    })
+    await after
+    assert.equal(await c.run(() => 'still here'), 'still here')
+    assert.ok(logged.some((l) => l.includes('dropped a port frame')), logged.join('\n'))
+  })
+})

@@ -317,7 +317,13 @@ class Hub {
     if (kind === PORT_MESSAGE || kind === PORT_CLOSE) {
       // A child's port traffic, relayed here (lib/ports.js PortLink).
       const wc = this.contents.get(renderer)
-      if (wc !== undefined && wc[kSocket]) this.portLink(wc).receive(kind, codec, request, channel, buf, start, end)
+      if (wc === undefined || !wc[kSocket]) return
+      try {
+        this.portLink(wc).receive(kind, codec, request, channel, buf, start, end)
+      } catch (err) {
+        // Bytes from another process that are not a port frame: dropped.
+        console.error(`ipc-main: dropped a port frame from renderer #${renderer}: ${err.message}`)
+      }
       return
     }
     // A CODEC_LOCAL frame always takes its payload, even if dropped below,
