@@ -199,6 +199,13 @@ export declare function portEntangle(): Array<number>
 export declare function portPostBytes(from: number, codec: number, ends: Array<number>, payload: Uint8Array): number
 
 /**
+ * Posts port frames written back to back by JS (each frame's `request` is
+ * the sending end), in order; `false` if the batch is malformed (nothing
+ * after the bad frame is posted).
+ */
+export declare function portPostFrames(frames: Uint8Array): boolean
+
+/**
  * Posts a message (JSON payload) from end `from` to its peer, carrying
  * `ends`: 1 delivered, 2 parked (peer in transit), 0 dropped (closed).
  */

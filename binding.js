@@ -846,6 +846,7 @@ module.exports.portClose = nativeBinding.portClose
 module.exports.portCount = nativeBinding.portCount
 module.exports.portEntangle = nativeBinding.portEntangle
 module.exports.portPostBytes = nativeBinding.portPostBytes
+module.exports.portPostFrames = nativeBinding.portPostFrames
 module.exports.portPostStr = nativeBinding.portPostStr
 module.exports.socketConnect = nativeBinding.socketConnect
 module.exports.socketConnectSync = nativeBinding.socketConnectSync

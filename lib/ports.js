@@ -280,6 +280,7 @@ function claim(end) {
   const h = getHost()
   end.claimed = true
   hostEnds.set(end.id, end)
+  flushPosts()
   h.native.claim(end.id)
 }
 
@@ -296,7 +297,7 @@ function forgetNative(end) {
     end.claimed = false
     hostEnds.delete(end.id)
   }
-  native().portClose(end.id)
+  direct().portClose(end.id)
 }
 
 /** One frame from this thread's host. */
@@ -319,7 +320,7 @@ function onHostFrame(kind, codec, _renderer, target, _channel, buf, start, stop)
   const ends = new Array(n)
   for (let i = 0; i < n; i++) ends[i] = remoteEnd(buf.readUInt32LE(start + 4 + 4 * i))
   if (end === undefined || end.closed) {
-    for (const e of ends) native().portClose(e.id)
+    for (const e of ends) direct().portClose(e.id)
     return
   }
   const [data] = decode(codec, buf, start + 4 + 4 * n, stop)
@@ -339,14 +340,84 @@ function onHostFrame(kind, codec, _renderer, target, _channel, buf, start, stop)
   schedule(end)
 }
 
+// Posts from this thread are written back to back into one buffer and
+// handed to Rust once per synchronous stretch (a microtask), or when it is
+// full: one napi call and one table lock per burst, not per message. Every
+// other native call that could overtake them (a close, a claim, a release,
+// a relayed post) flushes first, and so does the thread's 'exit'.
+
+/** Bytes of port frames batched before they are handed over. */
+const OUT_BYTES = 64 * 1024
+let outBuf = null
+let outUsed = 0
+let outArmed = false
+let exitHooked = false
+
+/** Hands the batched posts to Rust (routed in order). */
+function flushPosts() {
+  outArmed = false
+  if (outUsed === 0) return
+  const frames = outBuf.subarray(0, outUsed)
+  outUsed = 0
+  native().portPostFrames(frames)
+}
+
+/** The native module, after the batched posts (for calls they must precede). */
+function direct() {
+  flushPosts()
+  return native()
+}
+
 /**
  * Posts `enc` (the encoded `[data]`) from native end `from` to its peer,
  * wherever it is; the ends it carries leave this thread.
  */
 function postNative(from, enc, ends) {
   const ids = ends.map(ship)
-  if (typeof enc.data === 'string') native().portPostStr(from, enc.codec, ids, enc.data)
-  else native().portPostBytes(from, enc.codec, ids, enc.data)
+  const data = enc.data
+  const isString = typeof data === 'string'
+  const list = 4 + 4 * ids.length
+  // UTF-8 takes at most 3 bytes per UTF-16 unit.
+  const worst = HEADER_LEN + list + (isString ? data.length * 3 : data.length)
+  if (worst > OUT_BYTES) {
+    const n = direct()
+    if (isString) n.portPostStr(from, enc.codec, ids, data)
+    else n.portPostBytes(from, enc.codec, ids, data)
+    return
+  }
+  if (outBuf === null) outBuf = Buffer.allocUnsafe(OUT_BYTES)
+  if (outUsed + worst > OUT_BYTES) flushPosts()
+  const b = outBuf
+  const at = outUsed
+  b[at + 4] = PORT_MESSAGE
+  b[at + 5] = enc.codec
+  b.writeUInt16LE(FLAG_PORTS, at + 6)
+  b.writeUInt32LE(0, at + 8)
+  // The sending end: Rust puts its peer here as it routes the frame.
+  b.writeUInt32LE(from, at + 12)
+  b.writeUInt32LE(0, at + 16)
+  let p = at + HEADER_LEN
+  b.writeUInt32LE(ids.length, p)
+  for (let i = 0; i < ids.length; i++) b.writeUInt32LE(ids[i], p + 4 + 4 * i)
+  p += list
+  let len = 0
+  if (isString) {
+    if (data.length !== 0) len = b.utf8Write(data, p)
+  } else {
+    b.set(data, p)
+    len = data.length
+  }
+  b.writeUInt32LE(16 + list + len, at)
+  outUsed = p + len
+  if (!outArmed) {
+    outArmed = true
+    queueMicrotask(flushPosts)
+    if (!exitHooked) {
+      exitHooked = true
+      // `postMessage(); process.exit()`: the posts still go.
+      process.once('exit', flushPosts)
+    }
+  }
 }
 
 /**
@@ -379,7 +450,7 @@ function nativize(end) {
   }
   end.inbox = []
   end.head = 0
-  if (!alive) native().portClose(b)
+  if (!alive) direct().portClose(b)
   return a
 }
 
@@ -400,6 +471,7 @@ function release(end) {
       }
     }
   }
+  flushPosts()
   h.native.release(end.id, frames.length === 0 ? Buffer.alloc(0) : Buffer.concat(frames))
 }
 
@@ -481,6 +553,7 @@ class PortLink {
     gateways.set(id, g)
     this.ends.add(id)
     if (twin) this.twins.set(remote, id)
+    flushPosts()
     getHost().native.claim(id)
     return g
   }
@@ -489,7 +562,7 @@ class PortLink {
   adopt(remote) {
     const [l, t] = native().portEntangle()
     if (this.open) this.gateway(t, remote, true)
-    else native().portClose(t)
+    else direct().portClose(t)
     return l
   }
 
@@ -497,7 +570,7 @@ class PortLink {
     gateways.delete(g.id)
     this.ends.delete(g.id)
     if (g.twin) this.twins.delete(g.remote)
-    native().portClose(g.id)
+    direct().portClose(g.id)
   }
 
   /** A frame the host got for gateway `g`: it goes over the link. */
@@ -514,7 +587,7 @@ class PortLink {
     for (let i = 0; i < n; i++) {
       const id = buf.readUInt32LE(start + 4 + 4 * i)
       if (this.open) this.gateway(id, 0, false)
-      else native().portClose(id)
+      else direct().portClose(id)
     }
     if (this.open) this.send(PORT_MESSAGE, request, channel, { codec, data: Buffer.from(buf.subarray(start, stop)) })
   }
@@ -531,10 +604,10 @@ class PortLink {
     const ids = new Array(n)
     for (let i = 0; i < n; i++) ids[i] = this.adopt(buf.readUInt32LE(start + 4 + 4 * i))
     if (from === undefined) {
-      for (const id of ids) native().portClose(id)
+      for (const id of ids) direct().portClose(id)
       return
     }
-    native().portPostBytes(from, codec, ids, buf.subarray(start + 4 + 4 * n, stop))
+    direct().portPostBytes(from, codec, ids, buf.subarray(start + 4 + 4 * n, stop))
   }
 
   /** The other side is gone: every gateway end closes (their peers get 'close'). */

@@ -142,6 +142,25 @@ pub fn port_post_bytes(from: u32, codec: u32, ends: Vec<u32>, payload: &[u8]) ->
   post(from, codec, &ends, payload)
 }
 
+/// Posts port frames written back to back by JS (each frame's `request` is
+/// the sending end), in order; `false` if the batch is malformed (nothing
+/// after the bad frame is posted).
+#[napi(catch_unwind)]
+pub fn port_post_frames(frames: &[u8]) -> bool {
+  let mut rest = frames;
+  while !rest.is_empty() {
+    match wire::parse(rest, u32::MAX as usize) {
+      Ok(Some((f, n))) if f.kind == ports::kind::PORT_MESSAGE => {
+        let from = f.request;
+        ports::table().post(from, rest[..n].to_vec());
+        rest = &rest[n..];
+      }
+      _ => return false,
+    }
+  }
+  true
+}
+
 /// Closes end `end`: its peer gets 'close'.
 #[napi(catch_unwind)]
 pub fn port_close(end: u32) {
