@@ -12,6 +12,7 @@ const { encodeFailure } = require('./error-shape')
 const { KIND } = require('./frames')
 const { Pump, report, flusher, BATCH_FRAMES } = require('./pump')
 const { NativeHub } = require('./native')
+const teardown = require('./teardown')
 const {
   WebContents,
   destroy,
@@ -269,6 +270,7 @@ class Hub {
     /** spawnWorker calls waiting for their worker's CONNECT, by nonce. */
     this.expected = new Map()
     this.native = new NativeHub(() => this.pump.run(BATCH_FRAMES))
+    teardown.track(this.native)
     /** Rings each renderer sent to, once per synchronous stretch. */
     this.scheduleFlush = flusher(this.native)
     this.pump = new Pump(this.native, (kind, codec, renderer, request, channel, buf, start, end) =>
@@ -501,6 +503,7 @@ class Hub {
     // Deliver what renderers sent before the close.
     this.pump.run(Infinity)
     this.native.close()
+    teardown.untrack(this.native)
     if (this.listening !== null) require('./socket').unlisten(this)
     const { kDisconnect } = require('./ipc-renderer')
     for (const wc of [...this.contents.values()]) {
