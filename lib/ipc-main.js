@@ -9,7 +9,7 @@ const errors = require('./errors')
 const { runHandler } = require('./calls')
 const { IpcMainEvent, IpcMainSyncEvent, IpcMainInvokeEvent, HandledCall, finishSync, syncAnswered } = require('./events')
 const { encodeFailure } = require('./error-shape')
-const { KIND } = require('./frames')
+const { KIND, checkFrameSize } = require('./frames')
 const { Pump, report, flusher, BATCH_FRAMES } = require('./pump')
 const { NativeHub } = require('./native')
 const teardown = require('./teardown')
@@ -30,6 +30,8 @@ const diagnostics = require('./diagnostics')
 const { buildStats, LocalCounters } = diagnostics
 const kLocalPort = Symbol('ipc-main.localPort')
 const kSocket = Symbol('ipc-main.socket')
+/** The largest frame a socket renderer reads (from its handshake). */
+const kMaxFrame = Symbol('ipc-main.maxFrame')
 
 function noop() {}
 
@@ -368,6 +370,7 @@ class Hub {
       url: meta.url ?? '',
     })
     if (meta.kind === 'process') wc[kSocket] = true
+    if (typeof meta.maxFrame === 'number') wc[kMaxFrame] = meta.maxFrame
     this.contents.set(renderer, wc)
     const waiter = this.expected.get(meta.nonce)
     if (waiter !== undefined) {
@@ -448,7 +451,12 @@ class Hub {
       (value) => (local ? encodeLocal([value]) : encodeValue(value)),
       (enc) => {
         finished(wc, request, call)
-        this.result(wc, request, true, enc)
+        try {
+          this.result(wc, request, true, enc)
+        } catch (err) {
+          // A result over the renderer's frame limit: the invoke fails instead.
+          fail(err)
+        }
       },
       fail,
     )
@@ -473,6 +481,9 @@ class Hub {
    * doorbell rings once for this whole synchronous stretch of sends.
    */
   sendTo(wc, kind, request, channel, enc) {
+    // Over what the renderer reads, the frame would end its connection.
+    const limit = wc[kMaxFrame]
+    if (limit !== undefined) checkFrameSize(channel, enc, limit)
     if (diagnostics.DEBUG) diagnostics.log('out', kind, channel, wc.id, diagnostics.sizeOf(enc.data))
     if (typeof enc.data === 'string') {
       this.native.sendStr(wc.id, kind, request, channel, enc.codec, enc.data)

@@ -56,7 +56,16 @@ function startInvoke(renderer, channel, options, args) {
   const enc = port.encode(args)
   if (state.status === DISCONNECTED) throw errors.disconnected()
   const call = state.calls.open(channel, timeout, signal)
-  if (!port.send(KIND.INVOKE, call.request, channel, enc)) {
+  let sent
+  try {
+    sent = port.send(KIND.INVOKE, call.request, channel, enc)
+  } catch (err) {
+    // Not sent (too large for main): the call must not stay open, or a
+    // later close() would reject it with nobody listening.
+    state.calls.take(call.request)
+    throw err
+  }
+  if (!sent) {
     state.calls.take(call.request)
     renderer[kDisconnect]()
     throw errors.disconnected()
@@ -288,7 +297,13 @@ class IpcRenderer extends EventEmitter {
       (enc) => {
         done()
         // Main went away meanwhile: nobody waits for the answer.
-        if (state.status === OPEN) port.send(KIND.INVOKE_REPLY_OK, request, channel, enc)
+        if (state.status !== OPEN) return
+        try {
+          port.send(KIND.INVOKE_REPLY_OK, request, channel, enc)
+        } catch (err) {
+          // A result over main's frame limit: main's invoke fails instead.
+          fail(err)
+        }
       },
       fail,
     )

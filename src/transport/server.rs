@@ -154,6 +154,8 @@ struct Hello {
   pid: Option<u64>,
   url: String,
   nonce: Value,
+  /// The largest frame the client reads, if it says (at least 1 KiB).
+  max_frame: Option<usize>,
 }
 
 fn check_hello(kind: u8, codec: u8, payload: &[u8], token: &str) -> Result<Hello, (bool, String)> {
@@ -183,6 +185,10 @@ fn check_hello(kind: u8, codec: u8, payload: &[u8], token: &str) -> Result<Hello
       Some(n @ Value::String(_)) => n.clone(),
       _ => Value::Null,
     },
+    max_frame: v
+      .get("maxFrame")
+      .and_then(Value::as_u64)
+      .map(|n| n.max(1024).min(u32::MAX as u64) as usize),
   })
 }
 
@@ -322,11 +328,18 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
     b"",
     reply.to_string().as_bytes(),
   ));
+  // What main may send it: the client reads with main's limit, or with a
+  // smaller one it named. Main's JS checks it when it builds a frame, so an
+  // oversized send fails at its caller instead of ending this connection.
+  let max_frame = hello
+    .max_frame
+    .map_or(shared.max_frame, |m| m.min(shared.max_frame));
   let meta = json!({
     "kind": "process",
     "pid": peer_pid.or(hello.pid).unwrap_or(0),
     "url": hello.url,
     "nonce": hello.nonce,
+    "maxFrame": max_frame,
   });
   let announced = hub.push(wire::encode(
     kind::CONNECT,
