@@ -150,15 +150,30 @@ impl Drop for Listener {
 }
 
 /// What a client says in its first frame.
-struct Hello {
-  pid: Option<u64>,
-  url: String,
-  nonce: Value,
+#[derive(Debug)]
+pub struct Hello {
+  /// The pid it claims (the socket's peer credentials win).
+  pub pid: Option<u64>,
+  /// Its entry script's URL.
+  pub url: String,
+  /// The one-time nonce pairing it with a `fork()`, or null.
+  pub nonce: Value,
   /// The largest frame the client reads, if it says (at least 1 KiB).
-  max_frame: Option<usize>,
+  pub max_frame: Option<usize>,
 }
 
-fn check_hello(kind: u8, codec: u8, payload: &[u8], token: &str) -> Result<Hello, (bool, String)> {
+/// Checks a client's first frame (kind, codec, payload) against `token`.
+/// Public for the fuzz target; no input may panic it.
+///
+/// # Errors
+/// `(auth, why)`: `auth` when the token was wrong (`IPC_AUTH_FAILED`),
+/// else the handshake was malformed (`IPC_PROTOCOL`).
+pub fn check_hello(
+  kind: u8,
+  codec: u8,
+  payload: &[u8],
+  token: &str,
+) -> Result<Hello, (bool, String)> {
   if kind != kind::CONNECT || codec != 1 {
     return Err((false, "the first frame is not a handshake".into()));
   }
