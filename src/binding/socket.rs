@@ -16,6 +16,8 @@ use napi_derive::napi;
 
 use super::doorbell::{SharedBell, TsfnBell};
 use super::renderer::{NativeRenderer, Route};
+use super::{from_napi, to_js, Code, JsFailure};
+use crate::error::IpcError;
 use crate::queue::Inbox;
 use crate::transport::client::{handshake, Client, Connected};
 
@@ -25,6 +27,9 @@ use crate::transport::client::{handshake, Client, Connected};
 /// that went away meanwhile (a worker terminated mid-`connect()`), and is
 /// dropped, closing its socket.
 static HANDSHAKES: LazyLock<Mutex<HashMap<u32, Pending>>> = LazyLock::new(Default::default);
+static NEXT_HANDSHAKE: AtomicU32 = AtomicU32::new(1);
+/// How long a handle may wait to be opened before it counts as orphaned.
+const ORPHANED: Duration = Duration::from_secs(60);
 
 /// A finished handshake, the JS thread it was handed to, and when.
 struct Pending {
@@ -72,44 +77,33 @@ fn hook_env(env: &Env) {
     HOOKED.with(|h| h.set(false));
   }
 }
-static NEXT_HANDSHAKE: AtomicU32 = AtomicU32::new(1);
-/// How long a handle may wait to be opened before it counts as orphaned.
-const ORPHANED: Duration = Duration::from_secs(60);
-
-/// `[code, message]` of a failed call, for JS to throw with `err.code`.
-pub(crate) type Failure = Vec<String>;
 
 fn run_handshake(
   path: &str,
   token: &str,
   meta: &str,
   timeout_ms: u32,
-) -> std::result::Result<Connected, Failure> {
+) -> std::result::Result<Connected, IpcError> {
   let meta = serde_json::from_str(meta).unwrap_or(serde_json::Value::Null);
   let timeout = Duration::from_millis(timeout_ms.max(1) as u64);
   handshake(std::path::Path::new(path), token, meta, timeout)
-    .map_err(|e| vec![e.code(), e.to_string()])
 }
 
 /// Hands a finished handshake to JS (on its thread) as a handle.
-fn register(env: &Env, outcome: std::result::Result<Connected, Failure>) -> Either<u32, Failure> {
-  match outcome {
-    Ok(conn) => {
-      hook_env(env);
-      let h = NEXT_HANDSHAKE.fetch_add(1, Ordering::Relaxed);
-      let at = Instant::now();
-      let mut table = HANDSHAKES.lock().unwrap_or_else(|p| p.into_inner());
-      table.retain(|_, p| at.duration_since(p.at) < ORPHANED);
-      let thread = std::thread::current().id();
-      table.insert(h, Pending { conn, thread, at });
-      Either::A(h)
-    }
-    Err(f) => Either::B(f),
-  }
+fn register(env: &Env, conn: Connected) -> u32 {
+  hook_env(env);
+  let h = NEXT_HANDSHAKE.fetch_add(1, Ordering::Relaxed);
+  let at = Instant::now();
+  let mut table = HANDSHAKES.lock().unwrap_or_else(|p| p.into_inner());
+  table.retain(|_, p| at.duration_since(p.at) < ORPHANED);
+  let thread = std::thread::current().id();
+  table.insert(h, Pending { conn, thread, at });
+  h
 }
 
 /// Connects and authenticates, blocking this thread: a handle for
-/// `openSocketRenderer`, or `[code, message]`.
+/// `openSocketRenderer`. Throws with the refusal's code (`IPC_AUTH_FAILED`,
+/// `IPC_PROTOCOL`, `ENOENT`, ...).
 #[napi(catch_unwind)]
 pub fn socket_connect_sync(
   env: Env,
@@ -117,8 +111,9 @@ pub fn socket_connect_sync(
   token: String,
   meta: String,
   timeout_ms: u32,
-) -> Either<u32, Vec<String>> {
-  register(&env, run_handshake(&path, &token, &meta, timeout_ms))
+) -> Result<u32, Code> {
+  let conn = run_handshake(&path, &token, &meta, timeout_ms).map_err(to_js)?;
+  Ok(register(&env, conn))
 }
 
 pub struct Handshake {
@@ -135,10 +130,11 @@ impl Drop for Handshake {
   /// the JS thread is being torn down, so nobody will open the handle.
   fn drop(&mut self) {
     if let Some(h) = self.registered.take() {
-      HANDSHAKES
+      let gone = HANDSHAKES
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .remove(&h);
+      drop(gone);
     }
   }
 }
@@ -147,8 +143,8 @@ impl Task for Handshake {
   // The connection itself until it is back on the JS thread: if that
   // thread is gone first, it is dropped (closed) with the task, never left
   // in the table (nor once registered: see `Drop`).
-  type Output = std::result::Result<Connected, Failure>;
-  type JsValue = Either<u32, Vec<String>>;
+  type Output = std::result::Result<Connected, IpcError>;
+  type JsValue = Either<u32, JsFailure>;
 
   fn compute(&mut self) -> Result<Self::Output> {
     Ok(run_handshake(
@@ -160,11 +156,16 @@ impl Task for Handshake {
   }
 
   fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
-    let out = register(&env, output);
-    if let Either::A(h) = &out {
-      self.registered = Some(*h);
-    }
-    Ok(out)
+    // A task rejects only with a napi status: the error (with its code)
+    // is resolved instead, and JS throws it.
+    Ok(match output {
+      Ok(conn) => {
+        let h = register(&env, conn);
+        self.registered = Some(h);
+        Either::A(h)
+      }
+      Err(e) => Either::B(JsFailure(to_js(e))),
+    })
   }
 
   fn finally(mut self, _env: Env) -> Result<()> {
@@ -174,7 +175,8 @@ impl Task for Handshake {
   }
 }
 
-/// As `socketConnectSync`, off the JS thread.
+/// As `socketConnectSync`, off the JS thread: resolves with the handle, or
+/// with the error (its `code` set) for JS to throw.
 #[napi(catch_unwind)]
 pub fn socket_connect(
   path: String,
@@ -198,7 +200,7 @@ pub fn open_socket_renderer(
   env: Env,
   handle: u32,
   on_doorbell: Function<'_, (), UnknownReturnValue>,
-) -> Result<Option<NativeRenderer>> {
+) -> Result<Option<NativeRenderer>, Code> {
   let connected = HANDSHAKES
     .lock()
     .unwrap_or_else(|p| p.into_inner())
@@ -207,9 +209,9 @@ pub fn open_socket_renderer(
     return Ok(None);
   };
   let (id, main_pid, max_frame) = (c.id, c.main_pid, c.max_frame);
-  let bell = Arc::new(TsfnBell::new(&env, on_doorbell)?);
+  let bell = Arc::new(TsfnBell::new(&env, on_doorbell).map_err(from_napi)?);
   let inbox = Arc::new(Inbox::new(Box::new(SharedBell(bell.clone()))));
-  let client = Client::start(c, inbox.clone()).map_err(|e| Error::from_reason(e.to_string()))?;
+  let client = Client::start(c, inbox.clone()).map_err(|e| to_js(IpcError::io(&e)))?;
   let route = Route::Socket {
     client,
     main_pid,
@@ -224,7 +226,7 @@ pub(crate) fn listen(
   path: String,
   token: String,
   max_frame: f64,
-) -> std::result::Result<crate::transport::server::Listener, Failure> {
+) -> std::result::Result<crate::transport::server::Listener, IpcError> {
   let max_frame = if max_frame.is_finite() && max_frame >= 1024.0 {
     (max_frame as usize).min(u32::MAX as usize)
   } else {
@@ -235,6 +237,5 @@ pub(crate) fn listen(
     token,
     max_frame,
   };
-  crate::transport::server::listen(hub, opts)
-    .map_err(|e| vec![crate::transport::io_code(&e).to_owned(), e.to_string()])
+  crate::transport::server::listen(hub, opts).map_err(|e| IpcError::io(&e))
 }

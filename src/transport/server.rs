@@ -122,6 +122,21 @@ impl Listener {
     let _ = std::fs::remove_file(&self.path);
   }
 
+  /// Stops listening and closes every connection while the hub goes on
+  /// (`ipcMain.close()` is about the socket): each renderer is detached,
+  /// told with a `CLOSED` frame after what was queued for it, and its
+  /// connection closed once that is written. Its reader then reports the
+  /// `DISCONNECT` to main as for any connection that ends.
+  pub fn close(&self) {
+    self.stop();
+    let conns: Vec<_> = lock(&self.shared.conns).drain().collect();
+    for (id, c) in conns {
+      self.shared.hub.detach(id);
+      let _ = c.out.push(closed_frame(id));
+      c.finish();
+    }
+  }
+
   /// Closes every connection once what is queued for it (the hub's `CLOSED`
   /// frame, after `Hub::close`) is written.
   pub fn finish(&self) {
@@ -147,6 +162,11 @@ impl Drop for Listener {
   fn drop(&mut self) {
     self.finish();
   }
+}
+
+/// The frame that tells renderer `id` its main closed the connection.
+fn closed_frame(id: u32) -> Vec<u8> {
+  wire::encode(kind::CLOSED, 0, id, 0, b"", b"")
 }
 
 /// What a client says in its first frame.
@@ -328,8 +348,6 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
     Ok(id) => id,
     Err(_) => return refuse(&mut guard, &who, false, "main is closing"),
   };
-  guard.attached = Some(id);
-  lock(&shared.conns).insert(id, conn.clone());
   // The answer is queued first and written only after main has heard of
   // this renderer: whatever main sends it comes after the answer, and a main
   // closing meanwhile still gets its CLOSED frame to the client.
@@ -343,6 +361,20 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
     b"",
     reply.to_string().as_bytes(),
   ));
+  {
+    // Under the table's lock, so that a `Listener::close` either sees this
+    // connection or this sees it closed.
+    let mut conns = lock(&shared.conns);
+    if shared.closed.load(Ordering::Acquire) {
+      drop(conns);
+      hub.detach(id);
+      let _ = conn.out.push(closed_frame(id));
+      guard.finish = true;
+      return;
+    }
+    conns.insert(id, conn.clone());
+    guard.attached = Some(id);
+  }
   // What main may send it: the client reads with main's limit, or with a
   // smaller one it named. Main's JS checks it when it builds a frame, so an
   // oversized send fails at its caller instead of ending this connection.
