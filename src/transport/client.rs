@@ -192,15 +192,24 @@ impl Client {
 
   /// Reads it on the IO runtime from now on.
   pub fn read_on_runtime(self: &Arc<Self>) {
+    /// Ends the reading however the task ends (a panic included).
+    struct Guard(Arc<Client>);
+    impl Drop for Guard {
+      fn drop(&mut self) {
+        self.0.abort_reading();
+      }
+    }
     let reading = self.clone();
     runtime().spawn(async move {
+      let guard = Guard(reading.clone());
       let conn = reading.conn.clone();
       poll_reads(&conn, || {
         let flow = reading.on_readable();
         reading.ring();
         flow
       })
-      .await
+      .await;
+      drop(guard);
     });
   }
 
@@ -267,6 +276,8 @@ impl Client {
         | kind::RESULT_ERR
         | kind::INVOKE_RENDERER
         | kind::CANCEL_RENDERER
+        | kind::PORT_MESSAGE
+        | kind::PORT_CLOSE
         | kind::CLOSED => {
           let stop = f.kind == kind::CLOSED;
           // A closed inbox: this renderer was closed here; drop the rest.
@@ -292,19 +303,34 @@ impl Client {
       let _ = inbox.push_quiet(batch);
     }
     if let Step::End(end) = &step {
+      self.end(rx);
       if let ReadEnd::Bad(e) = end {
         super::server::log(format_args!("closed the connection to main: {e}"));
       }
-      rx.ended = true;
-      rx.waiting = None;
-      if !rx.told {
-        let _ = self
-          .inbox
-          .push(wire::encode(kind::CLOSED, 0, self.id, 0, b"", b""));
-      }
-      self.conn.shutdown();
     }
     step
+  }
+
+  /// The reading is over: the renderer hears `CLOSED` once, the socket is
+  /// shut down.
+  fn end(&self, rx: &mut Rx) {
+    if std::mem::replace(&mut rx.ended, true) {
+      return;
+    }
+    rx.waiting = None;
+    if !rx.told {
+      let _ = self
+        .inbox
+        .push(wire::encode(kind::CLOSED, 0, self.id, 0, b"", b""));
+    }
+    self.conn.shutdown();
+  }
+
+  /// Ends the reading if it has not ended (its reader went away, or
+  /// panicked): as if main had gone.
+  pub fn abort_reading(&self) {
+    let mut rx = lock(&self.rx);
+    self.end(&mut rx);
   }
 
   /// Queues a frame for main without writing it yet (see [`flush`](Self::flush)).

@@ -30,7 +30,8 @@ use crate::wire::{self, kind};
 /// Whether a peer may use payload codec `c`: none 0, JSON 1, V8 2, bytes
 /// 4. The in-process codec (3) never crosses a socket.
 pub fn codec_allowed(c: u8) -> bool {
-  matches!(c, 0 | 1 | 2 | 4)
+  // 5: an ipc postMessage carrying message-port ids (lib/ports.js CODEC_PORTS).
+  matches!(c, 0 | 1 | 2 | 4 | 5)
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -82,7 +83,7 @@ pub struct Listener {
 }
 
 pub(crate) fn log(msg: std::fmt::Arguments<'_>) {
-  eprintln!("ipc-main: {msg}");
+  crate::log::line(msg);
 }
 
 /// Binds `opts.path` (mode 0600) and starts accepting renderers for `hub`.
@@ -214,13 +215,30 @@ fn closed_frame(id: u32) -> Vec<u8> {
 }
 
 /// What a client says in its first frame.
-struct Hello {
-  pid: Option<u64>,
-  url: String,
-  nonce: Value,
+#[derive(Debug)]
+pub struct Hello {
+  /// The pid it claims (the socket's peer credentials win).
+  pub pid: Option<u64>,
+  /// Its entry script's URL.
+  pub url: String,
+  /// The one-time nonce pairing it with a `fork()`, or null.
+  pub nonce: Value,
+  /// The largest frame the client reads, if it says (at least 1 KiB).
+  pub max_frame: Option<usize>,
 }
 
-fn check_hello(kind: u8, codec: u8, payload: &[u8], token: &str) -> Result<Hello, (bool, String)> {
+/// Checks a client's first frame (kind, codec, payload) against `token`.
+/// Public for the fuzz target; no input may panic it.
+///
+/// # Errors
+/// `(auth, why)`: `auth` when the token was wrong (`IPC_AUTH_FAILED`),
+/// else the handshake was malformed (`IPC_PROTOCOL`).
+pub fn check_hello(
+  kind: u8,
+  codec: u8,
+  payload: &[u8],
+  token: &str,
+) -> Result<Hello, (bool, String)> {
   if kind != kind::CONNECT || codec != 1 {
     return Err((false, "the first frame is not a handshake".into()));
   }
@@ -247,21 +265,74 @@ fn check_hello(kind: u8, codec: u8, payload: &[u8], token: &str) -> Result<Hello
       Some(n @ Value::String(_)) => n.clone(),
       _ => Value::Null,
     },
+    max_frame: v
+      .get("maxFrame")
+      .and_then(Value::as_u64)
+      .map(|n| n.max(1024).min(u32::MAX as u64) as usize),
   })
 }
 
-fn refuse(conn: &Conn, who: &str, auth: bool, why: &str) {
-  log(format_args!("refused a connection{who}: {why}"));
+/// Leaves a connection's socket however its task ends: a return, or a
+/// panic anywhere in it. Dropped last, it detaches an attached renderer
+/// (main hears DISCONNECT after everything it sent) and shuts the socket
+/// down, so neither the descriptor nor the renderer outlives the task.
+struct Teardown {
+  shared: Arc<Shared>,
+  conn: Arc<Conn>,
+  /// The renderer id once attached.
+  attached: Option<u32>,
+  /// The renderer said goodbye (DISCONNECT), rather than just going.
+  explicit: bool,
+  /// Write what is queued (a refusal's answer) before shutting down.
+  finish: bool,
+  /// A [`Reading`] took the connection over (and its teardown).
+  handed: bool,
+}
+
+impl Drop for Teardown {
+  fn drop(&mut self) {
+    if self.handed {
+      return;
+    }
+    if let Some(id) = self.attached.take() {
+      lock(&self.shared.conns).remove(&id);
+      let hub = &self.shared.hub;
+      hub.detach(id);
+      // Always told (even if main detached it first), after everything the
+      // renderer sent: main waits for it to know nothing more will come.
+      let _ = hub.push(wire::encode(
+        kind::DISCONNECT,
+        0,
+        id,
+        self.explicit as u32,
+        b"",
+        b"",
+      ));
+    }
+    if self.finish {
+      self.conn.finish();
+    } else {
+      self.conn.shutdown();
+    }
+  }
+}
+
+/// Answers a refused handshake with a `CLOSED` frame naming the error; the
+/// guard then writes it and closes.
+fn refuse(guard: &mut Teardown, who: &str, auth: bool, why: &str) {
+  guard.finish = true;
   let code = if auth {
     "IPC_AUTH_FAILED"
   } else {
     "IPC_PROTOCOL"
   };
   let body = json!({ "error": code, "message": why }).to_string();
-  let _ = conn
+  let _ = guard
+    .conn
     .out
     .push(wire::encode(kind::CLOSED, 1, 0, 0, b"", body.as_bytes()));
-  conn.finish();
+  // Last: whatever logging does, the answer is queued.
+  log(format_args!("refused a connection{who}: {why}"));
 }
 
 /// Why the handshake read ended without a frame.
@@ -316,34 +387,42 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
     Ok(c) => c,
     Err(e) => return log(format_args!("dropped a connection{who}: {e}")),
   };
+  let mut guard = Teardown {
+    shared: shared.clone(),
+    conn: conn.clone(),
+    attached: None,
+    explicit: false,
+    finish: false,
+    handed: false,
+  };
   let (k, codec, payload) = match read {
     Ok(Ok(f)) => f,
-    Err(_) => return refuse(&conn, &who, false, "no handshake in time"),
-    Ok(Err(NoHello::Bad(e))) => return refuse(&conn, &who, false, &format!("bad handshake: {e}")),
+    Err(_) => return refuse(&mut guard, &who, false, "no handshake in time"),
+    Ok(Err(NoHello::Bad(e))) => {
+      return refuse(&mut guard, &who, false, &format!("bad handshake: {e}"))
+    }
     Ok(Err(NoHello::Truncated)) => {
-      log(format_args!(
+      return log(format_args!(
         "refused a connection{who}: it ended in the middle of its handshake"
       ));
-      return conn.shutdown();
     }
     Ok(Err(NoHello::Closed | NoHello::Io)) => {
-      log(format_args!(
+      return log(format_args!(
         "refused a connection{who}: it closed before its handshake"
       ));
-      return conn.shutdown();
     }
   };
   let hello = match check_hello(k, codec, &payload, &shared.token) {
     Ok(h) => h,
-    Err((auth, why)) => return refuse(&conn, &who, auth, &why),
+    Err((auth, why)) => return refuse(&mut guard, &who, auth, &why),
   };
   if shared.closed.load(Ordering::Acquire) {
-    return conn.shutdown();
+    return;
   }
   let hub = &shared.hub;
   let id = match hub.attach(conn.out.clone()) {
     Ok(id) => id,
-    Err(_) => return refuse(&conn, &who, false, "main is closing"),
+    Err(_) => return refuse(&mut guard, &who, false, "main is closing"),
   };
   // The answer is queued first and written only after main has heard of
   // this renderer: whatever main sends it comes after the answer, and a main
@@ -366,17 +445,27 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
       drop(conns);
       hub.detach(id);
       let _ = conn.out.push(closed_frame(id));
-      return conn.finish();
+      guard.finish = true;
+      return;
     }
     conns.insert(id, conn.clone());
+    guard.attached = Some(id);
   }
+  // What main may send it: the client reads with main's limit, or with a
+  // smaller one it named. Main's JS checks it when it builds a frame, so an
+  // oversized send fails at its caller instead of ending this connection.
+  let max_frame = hello
+    .max_frame
+    .map_or(shared.max_frame, |m| m.min(shared.max_frame));
   let meta = json!({
     "kind": "process",
     "pid": peer_pid.or(hello.pid).unwrap_or(0),
     "url": hello.url,
     "nonce": hello.nonce,
+    "maxFrame": max_frame,
   });
   reader.set_limit(shared.max_frame);
+  let announce = wire::encode(kind::CONNECT, 1, id, 0, b"", meta.to_string().as_bytes());
   let reading = Reading {
     shared: shared.clone(),
     conn: conn.clone(),
@@ -384,39 +473,38 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
     id,
     who,
     explicit: false,
-    ended: false,
+    // Not armed until the hub heard of it (see below).
+    ended: true,
   };
-  let announce = wire::encode(kind::CONNECT, 1, id, 0, b"", meta.to_string().as_bytes());
-  let announced = if shared.adopt {
+  let reading = if shared.adopt {
     // Queued for the hub's thread before the hub hears of it (under the
     // lock, so the reader it adopts never reads ahead of the CONNECT).
     let mut pending = lock(&shared.pending);
-    let r = hub.push(announce);
-    if r.is_ok() {
-      pending.push(reading);
-      None
-    } else {
-      Some(reading)
+    if hub.push(announce).is_err() {
+      // Main closed in between (and queued CLOSED for this link): the
+      // guard writes what is queued, then closes.
+      guard.finish = true;
+      return;
     }
+    pending.push(hand_over(reading, &mut guard));
+    None
   } else if hub.push(announce).is_ok() {
-    let _ = conn.out.flush();
-    return reading.read_on_runtime();
+    Some(hand_over(reading, &mut guard))
   } else {
-    Some(reading)
+    guard.finish = true;
+    return;
   };
-  match announced {
-    None => {
-      let _ = conn.out.flush();
-    }
-    Some(mut reading) => {
-      // Main closed in between (and queued CLOSED for this link): write
-      // what is queued, then close.
-      reading.ended = true;
-      hub.detach(id);
-      lock(&shared.conns).remove(&id);
-      conn.finish();
-    }
+  let _ = conn.out.flush();
+  if let Some(r) = reading {
+    r.read_on_runtime();
   }
+}
+
+/// The reading side takes over the connection and its teardown.
+fn hand_over(mut reading: Reading, guard: &mut Teardown) -> Reading {
+  reading.ended = false;
+  guard.handed = true;
+  reading
 }
 
 /// One attached connection's reading side: its frames go to the hub's
@@ -496,7 +584,9 @@ impl Reading {
         | kind::INVOKE
         | kind::CANCEL
         | kind::INVOKE_REPLY_OK
-        | kind::INVOKE_REPLY_ERR => {}
+        | kind::INVOKE_REPLY_ERR
+        | kind::PORT_MESSAGE
+        | kind::PORT_CLOSE => {}
         kind::DISCONNECT => {
           *explicit = true;
           return Ok(Next::Stop);
@@ -570,19 +660,7 @@ impl Reading {
 
   fn end(&mut self, end: ReadEnd, finish: bool) {
     self.ended = true;
-    let (id, who) = (self.id, &self.who);
-    match &end {
-      ReadEnd::Bad(e) => log(format_args!(
-        "closed the connection of renderer #{id}{who}: {e}"
-      )),
-      ReadEnd::Truncated => log(format_args!(
-        "the connection of renderer #{id}{who} ended in the middle of a frame"
-      )),
-      ReadEnd::Io(e) if e.kind() != io::ErrorKind::ConnectionReset => log(format_args!(
-        "lost the connection of renderer #{id}{who}: {e}"
-      )),
-      _ => {}
-    }
+    let id = self.id;
     let hub = &self.shared.hub;
     lock(&self.shared.conns).remove(&id);
     hub.detach(id);
@@ -600,6 +678,20 @@ impl Reading {
       self.conn.finish();
     } else {
       self.conn.shutdown();
+    }
+    // Last: whatever logging does, the connection is down.
+    let who = &self.who;
+    match &end {
+      ReadEnd::Bad(e) => log(format_args!(
+        "closed the connection of renderer #{id}{who}: {e}"
+      )),
+      ReadEnd::Truncated => log(format_args!(
+        "the connection of renderer #{id}{who} ended in the middle of a frame"
+      )),
+      ReadEnd::Io(e) if e.kind() != io::ErrorKind::ConnectionReset => log(format_args!(
+        "lost the connection of renderer #{id}{who}: {e}"
+      )),
+      _ => {}
     }
   }
 }
