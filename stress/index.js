@@ -22,18 +22,18 @@ const TIME_SCALE = Number(process.env.STRESS_TIME_SCALE ?? 1)
 
 /** name, script (stress/cases/), arguments, time bound at full size (s). */
 const CASES = [
-  { name: 'mixed', script: 'mixed.js', bound: 600, what: '8 renderers (4 workers, 4 children) × 100 k mixed send/invoke/sendSync' },
-  { name: 'kill-child', script: 'kill-child.js', bound: 180, what: 'SIGKILL of a child mid-invoke' },
-  { name: 'kill-main', script: 'kill-main.js', bound: 180, what: 'SIGKILL of main mid-burst' },
-  { name: 'worker-rss', script: 'worker-rss.js', bound: 900, what: '10 M small messages from a worker, main RSS each second' },
-  { name: 'fork-fds', script: 'fork-fds.js', bound: 900, what: '300 fork → invoke → exit cycles, main fd count' },
-  { name: 'terminate-sync', script: 'terminate-sync.js', bound: 600, what: '200 workers terminated mid-sendSync' },
-  { name: 'worker-flood', script: 'worker-flood.js', args: ['ipc'], bound: 300, what: '1 GiB of 64 KiB worker sends, main blocked 5 s' },
+  { name: 'mixed', script: 'mixed.js', bound: 300, what: '8 renderers (4 workers, 4 children) × 100 k mixed send/invoke/sendSync' },
+  { name: 'kill-child', script: 'kill-child.js', bound: 120, what: 'SIGKILL of a child mid-invoke' },
+  { name: 'kill-main', script: 'kill-main.js', bound: 120, what: 'SIGKILL of main mid-burst' },
+  { name: 'worker-rss', script: 'worker-rss.js', bound: 300, what: '10 M small messages from a worker, main RSS each second' },
+  { name: 'fork-fds', script: 'fork-fds.js', bound: 600, what: '300 fork → invoke → exit cycles, main fd count' },
+  { name: 'terminate-sync', script: 'terminate-sync.js', bound: 180, what: '200 workers terminated mid-sendSync' },
+  { name: 'worker-flood', script: 'worker-flood.js', args: ['ipc'], bound: 120, what: '1 GiB of 64 KiB worker sends, main blocked 5 s' },
   {
     name: 'worker-flood-postmessage',
     script: 'worker-flood.js',
     args: ['postMessage'],
-    bound: 300,
+    bound: 120,
     what: 'baseline: the same flood through parentPort.postMessage',
   },
 ]
@@ -100,7 +100,7 @@ function runOne(c) {
       if (result !== null && result.ok && (code !== 0 || signal !== null) && !why) {
         failures.push(`exited with ${signal ?? `code ${code}`} after its result`)
       }
-      const tail = err.trim().split('\n').slice(-15).join('\n')
+      const tail = err.trim().split('\n').slice(-25).join('\n')
       resolve({ name: c.name, what: c.what, ok: failures.length === 0, figure: result?.figure ?? '', failures, ms, stderr: tail, result })
     })
   })

@@ -2,7 +2,7 @@
 
 // 10 M small messages from one worker (in windows of 10 000, each closed by
 // an invoke), main's RSS read from /proc/self/status every second. After a
-// warm-up (the first 5 samples, or the first fifth if more), every sample
+// warm-up (the first 2 samples, or the first fifth if more), every sample
 // must be within ±10 % of the samples' median: memory per message is
 // released, nothing grows with the count.
 
@@ -38,7 +38,7 @@ runCase(async () => {
 
   if (next !== MESSAGES) failures.push(`main received ${next} of ${MESSAGES}`)
   if (done !== MESSAGES) failures.push(`the worker reported ${done} sent`)
-  const warmUp = Math.max(5, Math.floor(samples.length / 5))
+  const warmUp = Math.max(2, Math.floor(samples.length / 5))
   const steady = samples.slice(warmUp)
   let flat = 'too short to judge (fewer than 3 samples after warm-up)'
   let range = ''
