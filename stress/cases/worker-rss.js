@@ -23,17 +23,19 @@ runCase(async () => {
   })
   hub.handle('tick-ack', (event, n) => n)
   let done = -1
-  hub.on('tick-done', (event, n) => {
-    done = n
-  })
-
+  // Sampled while the messages flow: from the worker's start to its last one.
   const samples = []
   const sampler = setInterval(() => samples.push(rss()), 1000)
+  hub.on('tick-done', (event, n) => {
+    done = n
+    clearInterval(sampler)
+  })
+
   const started = Date.now()
   const wc = await hub.spawnWorker(path.join(FIXTURES, 'ticker.js'), { argv: [String(MESSAGES)] })
   await once(wc, 'destroyed')
+  clearInterval(sampler) // (if the worker died before its last message)
   const ms = Date.now() - started
-  clearInterval(sampler)
   await hub.close()
 
   if (next !== MESSAGES) failures.push(`main received ${next} of ${MESSAGES}`)
