@@ -87,11 +87,17 @@ function runOne(c) {
       why = `timed out after ${(bound / 1000).toFixed(0)} s`
       killGroup(child.pid)
     }, bound)
+    let exit = null
     child.once('exit', (code, signal) => {
+      exit = { code, signal }
       clearTimeout(timer)
       clearTimeout(grace)
-      // Whatever the case started (children, grandchildren) goes with it.
+      // Whatever the case started (children, grandchildren) goes with it;
+      // then its pipes close and 'close' has every line it printed.
       killGroup(child.pid)
+    })
+    child.once('close', () => {
+      const { code, signal } = exit
       const ms = Date.now() - started
       const failures = []
       if (why) failures.push(why)
