@@ -9,9 +9,10 @@ const errors = require('./errors')
 const { runHandler } = require('./calls')
 const { IpcMainEvent, IpcMainSyncEvent, IpcMainInvokeEvent, HandledCall, finishSync, syncAnswered } = require('./events')
 const { encodeFailure } = require('./error-shape')
-const { KIND } = require('./frames')
+const { KIND, checkFrameSize } = require('./frames')
 const { Pump, report, flusher, BATCH_FRAMES } = require('./pump')
 const { NativeHub } = require('./native')
+const teardown = require('./teardown')
 const {
   WebContents,
   destroy,
@@ -29,6 +30,8 @@ const diagnostics = require('./diagnostics')
 const { buildStats, LocalCounters } = diagnostics
 const kLocalPort = Symbol('ipc-main.localPort')
 const kSocket = Symbol('ipc-main.socket')
+/** The largest frame a socket renderer reads (from its handshake). */
+const kMaxFrame = Symbol('ipc-main.maxFrame')
 
 function noop() {}
 
@@ -281,6 +284,7 @@ class Hub {
     /** spawnWorker calls waiting for their worker's CONNECT, by nonce. */
     this.expected = new Map()
     this.native = new NativeHub(() => this.pump.run(BATCH_FRAMES))
+    teardown.track(this.native)
     /** Rings each renderer sent to, once per synchronous stretch. */
     this.scheduleFlush = flusher(this.native)
     this.pump = new Pump(this.native, (kind, codec, renderer, request, channel, buf, start, end) =>
@@ -378,6 +382,7 @@ class Hub {
       url: meta.url ?? '',
     })
     if (meta.kind === 'process') wc[kSocket] = true
+    if (typeof meta.maxFrame === 'number') wc[kMaxFrame] = meta.maxFrame
     this.contents.set(renderer, wc)
     const waiter = this.expected.get(meta.nonce)
     if (waiter !== undefined) {
@@ -458,7 +463,12 @@ class Hub {
       (value) => (local ? encodeLocal([value]) : encodeValue(value)),
       (enc) => {
         finished(wc, request, call)
-        this.result(wc, request, true, enc)
+        try {
+          this.result(wc, request, true, enc)
+        } catch (err) {
+          // A result over the renderer's frame limit: the invoke fails instead.
+          fail(err)
+        }
       },
       fail,
     )
@@ -483,6 +493,9 @@ class Hub {
    * doorbell rings once for this whole synchronous stretch of sends.
    */
   sendTo(wc, kind, request, channel, enc) {
+    // Over what the renderer reads, the frame would end its connection.
+    const limit = wc[kMaxFrame]
+    if (limit !== undefined) checkFrameSize(channel, enc, limit)
     if (diagnostics.DEBUG) diagnostics.log('out', kind, channel, wc.id, diagnostics.sizeOf(enc.data))
     if (typeof enc.data === 'string') {
       this.native.sendStr(wc.id, kind, request, channel, enc.codec, enc.data)
@@ -535,6 +548,7 @@ class Hub {
     // Deliver what renderers sent before the close.
     this.pump.run(Infinity)
     this.native.close()
+    teardown.untrack(this.native)
     if (this.listening !== null) require('./socket').unlisten(this)
     const { kDisconnect } = require('./ipc-renderer')
     for (const wc of [...this.contents.values()]) {

@@ -299,7 +299,13 @@ class IpcRenderer extends EventEmitter {
       (enc) => {
         done()
         // Main went away meanwhile: nobody waits for the answer.
-        if (state.status === OPEN) port.send(KIND.INVOKE_REPLY_OK, request, channel, enc)
+        if (state.status !== OPEN) return
+        try {
+          port.send(KIND.INVOKE_REPLY_OK, request, channel, enc)
+        } catch (err) {
+          // A result over main's frame limit: main's invoke fails instead.
+          fail(err)
+        }
       },
       fail,
     )

@@ -152,7 +152,14 @@ function invokeRenderer(wc, channel, options, args) {
       )
     }
     const call = wc[kCalls].open(channel, timeout, signal)
-    wc[kHub].sendTo(wc, KIND.INVOKE_RENDERER, call.request, channel, enc)
+    try {
+      wc[kHub].sendTo(wc, KIND.INVOKE_RENDERER, call.request, channel, enc)
+    } catch (err) {
+      // Not sent (too large for the renderer): close the call, or the
+      // renderer's going away would reject it with nobody listening.
+      wc[kCalls].take(call.request)
+      throw err
+    }
     return call.promise
   } catch (err) {
     return Promise.reject(err)

@@ -10,6 +10,8 @@
 //!   for a hub's drained batches and on the socket.
 //! - [`queue`]: one FIFO inbox of frames plus its doorbell: pushing from any
 //!   thread rings at most once until the consumer drains.
+//! - [`log`]: one-line stderr diagnostics that never panic and never block
+//!   (a full non-blocking stderr pipe drops the line).
 //! - [`hub`]: the process-wide table of hubs, renderer links, routing to a
 //!   renderer's inbox, blocking sync waits, per-kind counters.
 //! - [`connection`] (Unix): a buffered reader of whole frames, and one
@@ -26,6 +28,7 @@
 pub mod connection;
 pub mod error;
 pub mod hub;
+pub mod log;
 pub mod queue;
 pub mod registry;
 #[cfg(unix)]
