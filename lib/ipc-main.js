@@ -30,8 +30,7 @@ const diagnostics = require('./diagnostics')
 const { buildStats, LocalCounters } = diagnostics
 const kLocalPort = Symbol('ipc-main.localPort')
 const kSocket = Symbol('ipc-main.socket')
-const { kPortEnds, mainPorts, CODEC_PORTS, decodeIpcPorts, PORT_MESSAGE, PORT_CLOSE, PortLink } = require('./ports')
-const kPortLink = Symbol('ipc-main.portLink')
+const { kPortEnds, mainPorts, CODEC_PORTS, decodeIpcPorts } = require('./ports')
 /** The largest frame a socket renderer reads (from its handshake). */
 const kMaxFrame = Symbol('ipc-main.maxFrame')
 
@@ -204,9 +203,17 @@ class IpcMain extends RegistryEmitter {
    */
   stats() {
     const hub = this[kScope] ? null : this[kHubState].hub
-    if (hub === null) return buildStats(null, null, [0, 0, 0])
-    return buildStats(hub.native.counters(), hub.localCounters, hub.native.depth())
+    const stats =
+      hub === null ? buildStats(null, null, [0, 0, 0]) : buildStats(hub.native.counters(), hub.localCounters, hub.native.depth())
+    stats.ports = portStats()
+    return stats
   }
+}
+
+/** Process-wide port counters (docs/api.md stats()). */
+function portStats() {
+  const ports = require('./ports')
+  return { relayed: require('./native').portRelayed(), deliveredToJs: ports.counters.hostFrames }
 }
 
 /** The hub of a top-level IpcMain, made on first need. */
@@ -318,18 +325,8 @@ class Hub {
       this.onConnect(renderer, JSON.parse(buf.utf8Slice(start, end)))
       return
     }
-    if (kind === PORT_MESSAGE || kind === PORT_CLOSE) {
-      // A child's port traffic, relayed here (lib/ports.js PortLink).
-      const wc = this.contents.get(renderer)
-      if (wc === undefined || !wc[kSocket]) return
-      try {
-        this.portLink(wc).receive(kind, codec, request, channel, buf, start, end)
-      } catch (err) {
-        // Bytes from another process that are not a port frame: dropped.
-        console.error(`ipc-main: dropped a port frame from renderer #${renderer}: ${err.message}`)
-      }
-      return
-    }
+    // A child's port frames are routed by its connection's relay in Rust
+    // (src/ports.rs Relay): none reaches main's JS.
     // A CODEC_LOCAL frame always takes its payload, even if dropped below,
     // so the FIFO stays in step with the queue.
     let args = null
@@ -529,17 +526,16 @@ class Hub {
    * renderer the clone and its ports stay in JS (the renderer's FIFO, in
    * step with the frame queue, as for its own sends); to a worker the ends
    * go by id (CODEC_PORTS, routed by src/ports.rs); to a child process
-   * through its PortLink (docs/architecture.md "ports").
+   * too (its connection's relay holds them, src/ports.rs Relay).
    */
   postTo(wc, channel, message, transfer) {
     const ports = require('./ports')
     const local = wc[kLocalPort]
     if (local === undefined) {
-      // A renderer on another thread (the ends leave this thread by id) or
-      // process (they go through its PortLink).
+      // A renderer on another thread or process: the ends leave this thread
+      // by id (a child's connection relays them, src/ports.rs Relay).
       const { data, ends } = ports.prepareIpc(message, transfer)
-      const link = wc[kSocket] ? this.portLink(wc) : null
-      this.sendTo(wc, KIND.MESSAGE, 0, channel, ends.length === 0 ? encode([data]) : ports.encodeIpcPorts(data, ends, link))
+      this.sendTo(wc, KIND.MESSAGE, 0, channel, ends.length === 0 ? encode([data]) : ports.encodeIpcPorts(data, ends))
       return
     }
     const { data, ends } = ports.prepareIpc(message, transfer)
@@ -547,29 +543,10 @@ class Hub {
     this.sendTo(wc, KIND.MESSAGE, 0, channel, { codec: CODEC_LOCAL, data: '' })
   }
 
-  /** The port relay of a socket renderer (made on first use). */
-  portLink(wc) {
-    let link = wc[kPortLink]
-    if (link === undefined) {
-      link = new PortLink((kind, request, channel, enc) => {
-        if (wc.isDestroyed()) return
-        try {
-          this.sendTo(wc, kind, request, channel, enc)
-        } catch (err) {
-          // Over the child's frame limit: that message cannot go (the
-          // relay has no caller to throw to).
-          console.error(`ipc-main: dropped a port message for renderer #${wc.id}: ${err.message}`)
-        }
-      })
-      wc[kPortLink] = link
-    }
-    return link
-  }
-
   /** A CODEC_PORTS payload from renderer `renderer` (a worker's or a child's). */
   decodePorts(renderer, buf, start, end) {
-    const wc = this.contents.get(renderer)
-    return decodeIpcPorts(buf, start, end, wc !== undefined && wc[kSocket] ? this.portLink(wc) : null)
+    // A child's ids were made main's by its connection's relay as it read them.
+    return decodeIpcPorts(buf, start, end)
   }
 
   /**
@@ -582,8 +559,7 @@ class Hub {
   }
 
   gone(wc, crashed) {
-    // A child that went away closes the ends it held (their peers get 'close').
-    wc[kPortLink]?.gone()
+    // A child that went away: its relay closed the ends it held (Rust).
     // A forked child no longer keeps a hub that listens only for it alive.
     if (wc.process !== undefined) require('./socket').forkGone(wc)
     this.contents.delete(wc.id)

@@ -523,9 +523,9 @@ function frameBytes(kind, target, ids, enc) {
 // (channel '='); its payload is the carried ids (sender's namespace), then
 // the message, as a port frame's.
 //
-// This relay runs in JS on each side (main's JS thread relays a child's
-// port traffic); docs/architecture.md "ports" has the Rust design that takes
-// main's JS out of it.
+// This relay runs in JS in the child only; main's side of every child
+// connection is src/ports.rs `Relay` (in Rust, in the socket read path), so
+// main's JS thread relays nothing (docs/architecture.md "ports").
 
 /** Gateway ends of this thread, by id: `{ link, id, remote, twin }`. */
 const gateways = new Map()
