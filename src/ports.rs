@@ -67,6 +67,12 @@ pub trait Holder: Send + Sync {
   /// When the holder is gone for good; the table then closes its ends.
   fn deliver(&self, frame: Vec<u8>) -> Result<()>;
 
+  /// Wakes the holder's thread for what [`deliver`](Self::deliver) queued.
+  /// The table queues under its lock and wakes after releasing it: a
+  /// woken thread that preempts the poster (one CPU) and posts back at once
+  /// then never blocks on the table's lock, held by the thread it preempted.
+  fn wake(&self) {}
+
   /// Takes back the frames for `end` queued here and not delivered yet,
   /// oldest first (the end is leaving this holder).
   fn take_for(&self, end: EndId) -> Vec<Vec<u8>>;
@@ -83,7 +89,11 @@ pub trait Holder: Send + Sync {
 /// A thread's inbox holds ends: frames are pushed (and rung) as they come.
 impl Holder for crate::queue::Inbox {
   fn deliver(&self, frame: Vec<u8>) -> Result<()> {
-    self.push(frame)
+    self.push_quiet(frame)
+  }
+
+  fn wake(&self) {
+    let _ = self.flush();
   }
 
   fn take_for(&self, end: EndId) -> Vec<Vec<u8>> {
@@ -117,6 +127,42 @@ pub enum Posted {
 struct Inner {
   next: EndId,
   ends: HashMap<EndId, End>,
+  /// Holders given frames under the lock, woken once it is released.
+  wake: Vec<Arc<dyn Holder>>,
+}
+
+/// The table's lock; releasing it wakes the holders given frames meanwhile.
+struct Locked<'a>(Option<MutexGuard<'a, Inner>>);
+
+impl std::ops::Deref for Locked<'_> {
+  type Target = Inner;
+  fn deref(&self) -> &Inner {
+    self.0.as_ref().expect("held until dropped")
+  }
+}
+
+impl std::ops::DerefMut for Locked<'_> {
+  fn deref_mut(&mut self) -> &mut Inner {
+    self.0.as_mut().expect("held until dropped")
+  }
+}
+
+impl Drop for Locked<'_> {
+  fn drop(&mut self) {
+    let Some(mut g) = self.0.take() else { return };
+    let wake = std::mem::take(&mut g.wake);
+    drop(g);
+    for h in wake {
+      h.wake();
+    }
+  }
+}
+
+/// `holder` was given a frame: wake it once the lock is released.
+fn note_wake(g: &mut Inner, holder: &Arc<dyn Holder>) {
+  if !g.wake.iter().any(|h| same(h, holder)) {
+    g.wake.push(holder.clone());
+  }
 }
 
 /// The table of ends (one per process: [`table`]; tests make their own).
@@ -197,9 +243,9 @@ fn close_frame(end: EndId) -> Vec<u8> {
 }
 
 impl PortTable {
-  fn lock(&self) -> MutexGuard<'_, Inner> {
+  fn lock(&self) -> Locked<'_> {
     // Every critical section leaves the map consistent.
-    self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    Locked(Some(self.inner.lock().unwrap_or_else(|p| p.into_inner())))
   }
 
   /// A new entangled pair, neither end held yet.
@@ -300,7 +346,9 @@ impl PortTable {
 
 fn claim_locked(g: &mut Inner, end: EndId, holder: &Arc<dyn Holder>) {
   let Some(e) = g.ends.get_mut(&end) else {
-    let _ = holder.deliver(close_frame(end));
+    if holder.deliver(close_frame(end)).is_ok() {
+      note_wake(g, holder);
+    }
     return;
   };
   let parked = std::mem::take(&mut e.parked);
@@ -318,13 +366,16 @@ fn claim_locked(g: &mut Inner, end: EndId, holder: &Arc<dyn Holder>) {
 /// with an end whose close it took.
 fn hand(g: &mut Inner, holder: &Arc<dyn Holder>, frame: Vec<u8>) -> Result<()> {
   if !holder.relays() {
-    return holder.deliver(frame);
+    holder.deliver(frame)?;
+    note_wake(g, holder);
+    return Ok(());
   }
   let carried = carried(&frame);
   let closed = (frame.len() >= HEADER_LEN && frame[4] == kind::PORT_CLOSE)
     .then(|| target(&frame))
     .flatten();
   holder.deliver(frame)?;
+  note_wake(g, holder);
   for end in carried {
     claim_locked(g, end, holder);
   }
@@ -391,9 +442,12 @@ fn close_all(g: &mut Inner, mut work: Vec<EndId>) {
             // Its thread is gone too: close it as well.
             p.holder = None;
             work.push(peer);
-          } else if h.relays() {
-            // Told the other process; the end is done here.
-            g.ends.remove(&peer);
+          } else {
+            note_wake(g, &h);
+            if h.relays() {
+              // Told the other process; the end is done here.
+              g.ends.remove(&peer);
+            }
           }
         }
         None => p.parked.push_back(close_frame(peer)),
@@ -659,9 +713,14 @@ impl Holder for Relay {
       ));
       return Ok(());
     }
-    self.out.push(out)?;
+    self.out.push_quiet(out)?;
     count_relayed();
     Ok(())
+  }
+
+  fn wake(&self) {
+    // Written on this thread, after the table's lock is released.
+    let _ = self.out.flush();
   }
 
   fn take_for(&self, _end: EndId) -> Vec<Vec<u8>> {
@@ -1029,5 +1088,47 @@ mod tests {
       vec![(kind::PORT_CLOSE, 44, "=".to_string(), vec![], vec![])]
     );
     assert!(t.is_empty());
+  }
+
+  /// A holder that checks, as it is woken, whether the table is unlocked.
+  struct Waker {
+    table: &'static PortTable,
+    queued: Mutex<usize>,
+    woken_unlocked: Mutex<Vec<bool>>,
+  }
+
+  impl Holder for Waker {
+    fn deliver(&self, _frame: Vec<u8>) -> Result<()> {
+      *self.queued.lock().unwrap() += 1;
+      Ok(())
+    }
+
+    fn wake(&self) {
+      let free = self.table.inner.try_lock().is_ok();
+      self.woken_unlocked.lock().unwrap().push(free);
+    }
+
+    fn take_for(&self, _end: EndId) -> Vec<Vec<u8>> {
+      Vec::new()
+    }
+  }
+
+  #[test]
+  fn holders_are_woken_once_per_call_after_the_lock_is_released() {
+    let t: &'static PortTable = Box::leak(Box::default());
+    let w = Arc::new(Waker {
+      table: t,
+      queued: Mutex::new(0),
+      woken_unlocked: Mutex::new(Vec::new()),
+    });
+    let (a, b) = t.entangle();
+    t.post(a, msg("parked 1"));
+    t.post(a, msg("parked 2"));
+    // The claim hands two parked frames over: one wake, lock released.
+    t.claim(b, w.clone());
+    t.post(a, msg("live"));
+    t.close(a);
+    assert_eq!(*w.queued.lock().unwrap(), 4);
+    assert_eq!(*w.woken_unlocked.lock().unwrap(), vec![true, true, true]);
   }
 }
