@@ -18,10 +18,6 @@ const { cloneFailed } = require('./errors')
 const CODEC_NONE = 0
 const CODEC_JSON = 1
 const CODEC_V8 = 2
-// In-process only: the payload never leaves this thread. It is a
-// structuredClone of the arguments kept in JS, in a FIFO that mirrors the
-// hub's queue (the frame carries order and routing, no bytes).
-const CODEC_LOCAL = 3
 /** One Buffer argument, as its raw bytes: no serializer on either side. */
 const CODEC_BYTES = 4
 /** A BYTES payload this large arrives alone in an external buffer (see
@@ -140,16 +136,99 @@ function encode(args) {
   }
 }
 
+// ------------------------------------------------------------ same thread
+//
+// A receiver on this thread gets a structured clone of the arguments, made
+// in JS, never bytes. Plain data (primitives, plain objects, dense arrays,
+// each object reached once) is copied by hand: the structured clone
+// algorithm would produce exactly this copy (own enumerable string keys in
+// order, values read once, prototypes lost), and the copy costs a fraction
+// of `structuredClone` (~0.5 µs even for `[1, 2]`). Anything else (a Date, a
+// Map, a typed array, a shared reference or a cycle, a Proxy, an arguments
+// object, a function) goes to `structuredClone` itself, whole.
+
+const { isArgumentsObject } = require('node:util').types
+
+/** Depth and object count the hand copy handles; beyond, structuredClone. */
+const FAST_DEPTH = 16
+const FAST_OBJECTS = 64
+/** Objects met by the current hand copy (a repeat means shared or cyclic). */
+const met = []
+const NOT_PLAIN = Symbol('notPlain')
+
+function copyPlain(v, depth) {
+  if (depth > FAST_DEPTH || met.length >= FAST_OBJECTS || isProxy(v)) return NOT_PLAIN
+  for (let i = 0; i < met.length; i++) if (met[i] === v) return NOT_PLAIN
+  met.push(v)
+  const proto = getProto(v)
+  if (proto === ArrayProto) {
+    if (!isArray(v)) return NOT_PLAIN
+    const n = v.length
+    // Holes or extra own properties: structured clone keeps them.
+    if (n !== 0 && objectKeys(v).length !== n) return NOT_PLAIN
+    const out = []
+    for (let i = 0; i < n; i++) {
+      const c = copyValue(v[i], depth)
+      if (c === NOT_PLAIN) return NOT_PLAIN
+      out.push(c)
+    }
+    return out
+  }
+  if (proto !== ObjectProto || isArgumentsObject(v)) return NOT_PLAIN
+  const keys = objectKeys(v)
+  const out = {}
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]
+    // Assigning '__proto__' would set the prototype, not a property.
+    if (k === '__proto__') return NOT_PLAIN
+    const c = copyValue(v[k], depth)
+    if (c === NOT_PLAIN) return NOT_PLAIN
+    out[k] = c
+  }
+  return out
+}
+
+function copyValue(e, depth) {
+  switch (typeof e) {
+    case 'object':
+      return e === null ? null : copyPlain(e, depth + 1)
+    case 'function':
+    case 'symbol':
+      return NOT_PLAIN
+    default:
+      return e
+  }
+}
+
 /**
- * Clones an argument list for a receiver on this same thread: the structured
- * clone algorithm itself, so exact by definition.
+ * Clones an argument list for a receiver on this same thread (the
+ * in-process link): a structured clone, exact by construction (see above).
+ * Throws Electron's `An object could not be cloned.` as `encode` does.
  * @param {unknown[]} args
- * @returns {{ codec: number, data: unknown[] | string }}
+ * @returns {unknown[]}
  */
-function encodeLocal(args) {
-  if (args.length === 0) return { codec: CODEC_NONE, data: '' }
+function cloneLocal(args) {
+  const n = args.length
+  const out = []
+  let plain = true
   try {
-    return { codec: CODEC_LOCAL, data: structuredClone(args) }
+    for (let i = 0; i < n; i++) {
+      const c = copyValue(args[i], 0)
+      if (c === NOT_PLAIN) {
+        plain = false
+        break
+      }
+      out.push(c)
+    }
+  } catch {
+    // A throwing getter: structuredClone decides (and throws).
+    plain = false
+  } finally {
+    met.length = 0
+  }
+  if (plain) return out
+  try {
+    return structuredClone(args)
   } catch {
     throw cloneFailed()
   }
@@ -206,8 +285,6 @@ function decodeLocal(enc) {
       return []
     case CODEC_JSON:
       return JSON.parse(enc.data)
-    case CODEC_LOCAL:
-      return enc.data
     case CODEC_BYTES:
       return [Buffer.from(enc.data)]
     default:
@@ -239,9 +316,8 @@ module.exports = {
   CODEC_NONE,
   CODEC_JSON,
   CODEC_V8,
-  CODEC_LOCAL,
   encode,
-  encodeLocal,
+  cloneLocal,
   encodeValue,
   decode,
   decodeLocal,

@@ -1,7 +1,7 @@
 'use strict'
 // The event objects listeners and handlers receive (API.md §3).
 
-const { encodeValue } = require('./codec')
+const { encode } = require('./codec')
 
 const kSync = Symbol('ipc-main.sync')
 const kFrameOf = Symbol('ipc-main.frame')
@@ -57,10 +57,16 @@ class IpcMainEvent extends FrameEvent {
  * cannot be cloned throws in the listener and does not use up the answer.
  */
 class IpcMainSyncEvent extends IpcMainEvent {
-  constructor(sender, answer) {
+  /**
+   * @param {object} sender the WebContents
+   * @param {(enc: unknown) => void} answer delivers the encoded value
+   * @param {(list: unknown[]) => unknown} [encodeList] how the sender's link
+   *   encodes it (a clone in-process; bytes for another thread or process)
+   */
+  constructor(sender, answer, encodeList = encode) {
     super(sender)
-    // answer(enc) delivers the encoded value; state.done once answered.
-    Object.defineProperty(this, kSync, { value: { done: false, answer } })
+    // state.done once answered.
+    Object.defineProperty(this, kSync, { value: { done: false, answer, encodeList } })
   }
 
   get returnValue() {
@@ -70,7 +76,7 @@ class IpcMainSyncEvent extends IpcMainEvent {
   set returnValue(value) {
     const state = this[kSync]
     if (state.done) return
-    const enc = encodeValue(value)
+    const enc = state.encodeList([value])
     state.done = true
     state.answer(enc)
   }
@@ -81,7 +87,7 @@ function finishSync(event) {
   const state = event[kSync]
   if (!state.done) {
     state.done = true
-    state.answer(encodeValue(undefined))
+    state.answer(state.encodeList([undefined]))
   }
 }
 

@@ -1,10 +1,13 @@
 'use strict'
-// IpcMain (API.md §2) and the hub behind it: dispatch of renderer frames in
+// IpcMain (API.md §2) and the hub behind it: dispatch of renderer messages in
 // Electron's order ('ipc-message' on the WebContents, then `wc.ipc`, then the
 // hub's own listeners; invoke to the first handler of `wc.ipc`, ipcMain).
+// Where a renderer's frames come from and how main's answers reach it is its
+// link's business (lib/links.js): the hub never asks which transport it is.
 
-const { RegistryEmitter, kRegistry, snapshotOf } = require('./emitter')
-const { encode, encodeValue, encodeLocal, decode, toTagged, CODEC_LOCAL } = require('./codec')
+const { RegistryEmitter, snapshotOf } = require('./emitter')
+const { IpcScope, handlerOf } = require('./scope')
+const { decode } = require('./codec')
 const errors = require('./errors')
 const { runHandler } = require('./calls')
 const { IpcMainEvent, IpcMainSyncEvent, IpcMainInvokeEvent, HandledCall, finishSync, syncAnswered } = require('./events')
@@ -14,6 +17,7 @@ const { Pump, report, flusher, BATCH_FRAMES } = require('./pump')
 const { NativeHub } = require('./native')
 const {
   WebContents,
+  kLink,
   destroy,
   announceDestroyed,
   rejectCalls,
@@ -22,60 +26,22 @@ const {
   cancelled,
   answered,
 } = require('./web-contents')
+const links = require('./links')
 
 const kHubState = Symbol('ipc-main.hubState')
-const kScope = Symbol('ipc-main.scope')
 const diagnostics = require('./diagnostics')
 const { buildStats, LocalCounters } = diagnostics
-const kLocalPort = Symbol('ipc-main.localPort')
-const kSocket = Symbol('ipc-main.socket')
-
-function noop() {}
 
 /**
  * Electron's ipcMain: a real EventEmitter whose listener and handler
- * registration lives in the Rust registry.
+ * registration lives in the Rust registry (IpcScope), and the hub of its
+ * renderers.
  */
-class IpcMain extends RegistryEmitter {
+class IpcMain extends IpcScope {
   constructor() {
     super()
     // Mutable state in one object, so `Object.create(ipcMain)` wrappers share it.
     this[kHubState] = { hub: null, refed: true }
-    this[kScope] = false
-    // Electron's guard: a renderer message on channel 'error' never throws.
-    this.on('error', noop)
-  }
-
-  /**
-   * Registers the handler that answers `invoke(channel)`.
-   * @param {string} channel
-   * @param {(event: IpcMainInvokeEvent, ...args: any[]) => any} handler
-   */
-  handle(channel, handler) {
-    const reg = this[kRegistry]
-    if (reg.hasHandler(String(channel))) throw errors.secondHandler(channel)
-    if (typeof handler !== 'function') throw errors.handlerNotFunction(handler)
-    reg.setHandler(String(channel), handler)
-  }
-
-  /**
-   * As handle(), removed before the first invoke is handled.
-   * @param {string} channel
-   * @param {(event: IpcMainInvokeEvent, ...args: any[]) => any} handler
-   */
-  handleOnce(channel, handler) {
-    this.handle(channel, (event, ...args) => {
-      this.removeHandler(channel)
-      return handler(event, ...args)
-    })
-  }
-
-  /**
-   * Removes the handler of `channel`, if any.
-   * @param {string} channel
-   */
-  removeHandler(channel) {
-    this[kRegistry].removeHandler(String(channel))
   }
 
   /**
@@ -156,7 +122,6 @@ class IpcMain extends RegistryEmitter {
    * @type {string | null}
    */
   get address() {
-    if (this[kScope]) return null
     return this[kHubState].hub?.listening?.address ?? null
   }
 
@@ -186,15 +151,17 @@ class IpcMain extends RegistryEmitter {
    * @returns {object}
    */
   stats() {
-    const hub = this[kScope] ? null : this[kHubState].hub
+    const hub = this[kHubState].hub
     if (hub === null) return buildStats(null, null, [0, 0, 0])
-    return buildStats(hub.native.counters(), hub.localCounters, hub.native.depth())
+    const depth = hub.native.depth()
+    // In-process messages wait in the hub's JS lane, not in Rust.
+    depth[0] += hub.lane.size
+    return buildStats(hub.native.counters(), hub.localCounters, depth)
   }
 }
 
 /** The hub of a top-level IpcMain, made on first need. */
 function hubOf(main) {
-  if (main[kScope]) throw new Error('webContents.ipc is a scope of ipcMain and has no renderers of its own')
   const state = main[kHubState]
   if (state.hub === null) state.hub = new Hub(main, state)
   return state.hub
@@ -221,51 +188,19 @@ function deliverCollecting(target, name, args, promises) {
   }
 }
 
-/** A FIFO with O(1) shift (Array#shift is O(n) on long arrays). */
-class LocalFifo {
-  constructor() {
-    this.items = []
-    this.head = 0
-  }
-
-  push(v) {
-    this.items.push(v)
-  }
-
-  pop() {
-    this.items.pop()
-  }
-
-  shift() {
-    const v = this.items[this.head]
-    this.items[this.head++] = undefined
-    if (this.head === this.items.length) {
-      this.items.length = 0
-      this.head = 0
-    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head)
-      this.head = 0
-    }
-    return v
-  }
-}
-
-/** The JS half of a hub: its NativeHub, pump and renderers. */
+/** The JS half of a hub: its NativeHub, pump, in-process lane and renderers. */
 class Hub {
   constructor(main, state) {
     this.main = main
     this.state = state
     /** `{ address, token, dir }` while listening on a socket. */
     this.listening = null
-    /** Messages that skip the Rust links (in-process shortcuts), for stats(). */
+    /** In-process messages (they never reach Rust), for stats(). */
     this.localCounters = new LocalCounters()
+    /** WebContents by renderer id. */
     this.contents = new Map()
-    /**
-     * Payloads of in-process renderers' frames (CODEC_LOCAL), in the order
-     * their frames were queued: all pushed on this thread, so this FIFO and
-     * the Rust queue agree. Every CODEC_LOCAL frame dispatched takes one.
-     */
-    this.localFifo = new LocalFifo()
+    /** In-process renderers' messages, both ways: a JS FIFO (lib/links.js). */
+    this.lane = new links.LocalLane(this)
     /** spawnWorker calls waiting for their worker's CONNECT, by nonce. */
     this.expected = new Map()
     this.native = new NativeHub(() => this.pump.run(BATCH_FRAMES))
@@ -277,15 +212,15 @@ class Hub {
   }
 
   createLocalRenderer() {
-    const { IpcRenderer, LocalPort } = require('./ipc-renderer')
-    const port = new LocalPort(this)
-    const wc = new WebContents(this, port.id, {
+    const { IpcRenderer } = require('./ipc-renderer')
+    const port = links.openLocal(this)
+    const wc = new WebContents(port.link, port.id, {
       kind: 'inproc',
       pid: process.pid,
       frameId: port.id,
       url: '',
     })
-    wc[kLocalPort] = port
+    port.link.wc = wc
     this.contents.set(port.id, wc)
     return new IpcRenderer(port)
   }
@@ -294,18 +229,17 @@ class Hub {
     return this.state.refed
   }
 
+  /** One frame drained from the Rust inbox (another thread or process). */
   dispatch(kind, codec, renderer, request, channel, buf, start, end) {
-    if (diagnostics.DEBUG) diagnostics.log('in', kind, channel, renderer, codec === CODEC_LOCAL ? null : end - start)
+    if (diagnostics.DEBUG) diagnostics.log('in', kind, channel, renderer, end - start)
     if (kind === KIND.CONNECT) {
       this.onConnect(renderer, JSON.parse(buf.utf8Slice(start, end)))
       return
     }
-    // A CODEC_LOCAL frame always takes its payload, even if dropped below,
-    // so the FIFO stays in step with the queue.
+    const wc = this.contents.get(renderer)
+    if (wc === undefined) return
     let args = null
-    if (codec === CODEC_LOCAL) {
-      args = this.localFifo.shift()
-    } else if (kind !== KIND.DISCONNECT) {
+    if (kind !== KIND.DISCONNECT) {
       try {
         args = decode(codec, buf, start, end)
       } catch (err) {
@@ -315,13 +249,11 @@ class Hub {
         return
       }
     }
-    this.dispatchArgs(kind, renderer, request, channel, args)
+    this.deliver(wc, kind, request, channel, args)
   }
 
-  /** As dispatch(), with the arguments already decoded. */
-  dispatchArgs(kind, renderer, request, channel, args) {
-    const wc = this.contents.get(renderer)
-    if (wc === undefined) return
+  /** One message of `wc`'s renderer, its arguments decoded (or cloned). */
+  deliver(wc, kind, request, channel, args) {
     switch (kind) {
       case KIND.SEND:
         this.onSend(wc, channel, args)
@@ -339,17 +271,14 @@ class Hub {
       case KIND.INVOKE_REPLY_ERR:
         answered(wc, request, kind === KIND.INVOKE_REPLY_OK, args)
         break
-      case KIND.DISCONNECT:
-        // request 1: the renderer called close(). 0: its thread or socket
-        // went away; for a spawned worker or forked child, its exit status
-        // decides whether it crashed.
-        if (wc.process !== undefined) {
-          const socket = require('./socket')
-          if (socket.socketEnded(wc, request === 1)) this.gone(wc, socket.childCrashed(wc))
-        } else if (request === 1 || wc.worker === undefined) {
-          this.gone(wc, false)
-        }
+      case KIND.DISCONNECT: {
+        // request 1: the renderer called close(); 0: its thread or socket
+        // went away, and its link may wait for an exit status to tell
+        // whether it crashed.
+        const crashed = wc[kLink].ended(request === 1)
+        if (crashed !== null) this.gone(wc, crashed)
         break
+      }
       default:
         break
     }
@@ -359,13 +288,14 @@ class Hub {
   onConnect(renderer, meta) {
     // Even if it already detached (a worker that ended at once): its
     // DISCONNECT, or its Worker's 'exit', comes next and destroys it.
-    const wc = new WebContents(this, renderer, {
+    const link = meta.kind === 'process' ? new links.SocketLink(this) : new links.ThreadLink(this)
+    const wc = new WebContents(link, renderer, {
       kind: meta.kind,
       pid: meta.pid,
       frameId: renderer,
       url: meta.url ?? '',
     })
-    if (meta.kind === 'process') wc[kSocket] = true
+    link.wc = wc
     this.contents.set(renderer, wc)
     const waiter = this.expected.get(meta.nonce)
     if (waiter !== undefined) {
@@ -382,8 +312,8 @@ class Hub {
   }
 
   onSendSync(wc, request, channel, args) {
-    const local = wc[kLocalPort]
-    const event = new IpcMainSyncEvent(wc, (enc) => this.answerSync(wc, request, enc))
+    const link = wc[kLink]
+    const event = new IpcMainSyncEvent(wc, (enc) => link.answerSync(request, enc), (list) => link.encode(list))
     if (
       wc.listenerCount('ipc-message-sync') === 0 &&
       wc.ipc.listenerCount(channel) === 0 &&
@@ -401,41 +331,24 @@ class Hub {
     }
     if (syncAnswered(event)) return
     // In-process: the caller is on this stack and cannot wait for promises.
-    if (promises.length === 0 || local !== undefined) finishSync(event)
+    if (promises.length === 0 || link.syncInline) finishSync(event)
     else Promise.allSettled(promises).then(() => finishSync(event))
-  }
-
-  answerSync(wc, request, enc) {
-    const local = wc[kLocalPort]
-    if (wc[kSocket]) {
-      this.sendTo(wc, KIND.SYNC_REPLY, request, '', enc)
-      return
-    }
-    if (local !== undefined) {
-      // Settled on this thread, not through Rust: counted here.
-      this.localCounters.add(KIND.SYNC_REPLY, 0)
-      if (diagnostics.DEBUG) diagnostics.log('out', KIND.SYNC_REPLY, '', wc.id, null)
-      local.answerSync(request, enc)
-    } else {
-      const tagged = toTagged(enc)
-      if (diagnostics.DEBUG) diagnostics.log('out', KIND.SYNC_REPLY, '', wc.id, tagged.length)
-      this.native.completeSync(wc.id, request, tagged)
-    }
   }
 
   onInvoke(wc, request, channel, args) {
     const call = new HandledCall(channel)
     handling(wc, request, call)
     const event = new IpcMainInvokeEvent(wc, call)
-    const handler = wc.ipc[kRegistry].handler(channel) ?? this.main[kRegistry].handler(channel)
-    const local = wc[kLocalPort] !== undefined
+    // The scopes' handler caches: no napi call per invoke.
+    const handler = handlerOf(wc.ipc, channel) ?? handlerOf(this.main, channel)
+    const link = wc[kLink]
     const fail = (err) => {
       finished(wc, request, call)
       console.error(errors.handlerErrorLog(channel), err)
       // `[String(err), shape]`: Electron's text, plus the error's shape.
-      this.result(wc, request, false, encodeFailure(err, local ? encodeLocal : encode))
+      this.result(wc, request, false, encodeFailure(err, (list) => link.encode(list)))
     }
-    if (handler === null) {
+    if (handler === undefined) {
       fail(errors.noHandler(channel))
       return
     }
@@ -443,7 +356,7 @@ class Hub {
       handler,
       event,
       args,
-      (value) => (local ? encodeLocal([value]) : encodeValue(value)),
+      (value) => link.encode([value]),
       (enc) => {
         finished(wc, request, call)
         this.result(wc, request, true, enc)
@@ -455,20 +368,13 @@ class Hub {
   /** An invoke's answer, to a renderer that may be gone (then dropped). */
   result(wc, request, ok, enc) {
     if (wc.isDestroyed()) return
-    const local = wc[kLocalPort]
-    if (local !== undefined) {
-      const kind = ok ? KIND.RESULT_OK : KIND.RESULT_ERR
-      this.localCounters.add(kind, 0)
-      if (diagnostics.DEBUG) diagnostics.log('out', kind, '', wc.id, null)
-      local.settle(request, ok, enc)
-    } else {
-      this.sendTo(wc, ok ? KIND.RESULT_OK : KIND.RESULT_ERR, request, '', enc)
-    }
+    wc[kLink].settle(request, ok, enc)
   }
 
   /**
-   * Queues a frame for `wc`'s renderer (dropped if it is already gone); its
-   * doorbell rings once for this whole synchronous stretch of sends.
+   * Queues a frame for `wc`'s renderer on another thread or process (its
+   * ThreadLink or SocketLink); its doorbell rings once for this whole
+   * synchronous stretch of sends.
    */
   sendTo(wc, kind, request, channel, enc) {
     if (diagnostics.DEBUG) diagnostics.log('out', kind, channel, wc.id, diagnostics.sizeOf(enc.data))
@@ -481,17 +387,17 @@ class Hub {
   }
 
   /**
-   * A local renderer closed: its WebContents is destroyed at once; its
-   * 'destroyed' comes with its DISCONNECT frame, after what it sent before.
+   * An in-process renderer closed: its WebContents is destroyed at once; its
+   * 'destroyed' comes with its DISCONNECT, after what it sent before.
    */
-  localClosed(id) {
-    const wc = this.contents.get(id)
-    if (wc !== undefined) destroy(wc)
+  localClosed(wc) {
+    destroy(wc)
   }
 
+  /** Main forgets `wc`'s renderer for good: 'destroyed'. */
   gone(wc, crashed) {
     this.contents.delete(wc.id)
-    this.native.detach(wc.id)
+    wc[kLink].close()
     destroy(wc, crashed)
     rejectCalls(wc)
     announceDestroyed(wc)
@@ -499,16 +405,12 @@ class Hub {
 
   close() {
     // Deliver what renderers sent before the close.
+    this.lane.flush()
     this.pump.run(Infinity)
     this.native.close()
     if (this.listening !== null) require('./socket').unlisten(this)
-    const { kDisconnect } = require('./ipc-renderer')
-    for (const wc of [...this.contents.values()]) {
-      const local = wc[kLocalPort]
-      if (local !== undefined && local.renderer !== null) local.renderer[kDisconnect]()
-      this.gone(wc, false)
-    }
+    for (const wc of [...this.contents.values()]) this.gone(wc, false)
   }
 }
 
-module.exports = { IpcMain, kScope, hubOf }
+module.exports = { IpcMain, hubOf }

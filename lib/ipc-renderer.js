@@ -1,22 +1,21 @@
 'use strict'
 // IpcRenderer (API.md §4): the renderer side. Transport-neutral: a "port"
-// moves frames (LocalPort below for the in-process renderer; worker and
-// socket ports follow the same shape).
+// moves frames (LocalPort in lib/links.js for the in-process renderer;
+// WorkerPort and SocketPort over lib/port.js for the others).
 
 const { EventEmitter } = require('node:events')
 const { inspect } = require('node:util')
-const { encodeLocal, decode, decodeLocal, CODEC_LOCAL } = require('./codec')
+const { decode } = require('./codec')
 const errors = require('./errors')
 const { Calls, checkInvokeOptions, runHandler } = require('./calls')
 const { encodeFailure } = require('./error-shape')
 const { rendererEvent, HandledCall } = require('./events')
 const { KIND } = require('./frames')
-const { NativePort } = require('./port')
-const { attachRenderer } = require('./native')
 
 const kPort = Symbol('ipc-main.port')
 const kState = Symbol('ipc-main.state')
 const kOnFrame = Symbol('ipc-main.onFrame')
+const kOnMessage = Symbol('ipc-main.onMessage')
 const kSettle = Symbol('ipc-main.settle')
 const kDisconnect = Symbol('ipc-main.disconnect')
 const kAnswer = Symbol('ipc-main.answer')
@@ -307,18 +306,23 @@ class IpcRenderer extends EventEmitter {
     this.emit('disconnected')
   }
 
-  /** One frame from main. */
+  /** One frame from main, as drained from a native inbox. */
   [kOnFrame](kind, codec, request, channel, buf, start, end) {
+    this[kOnMessage](kind, request, channel, decode(codec, buf, start, end))
+  }
+
+  /** One message from main, its arguments decoded (or cloned, in-process). */
+  [kOnMessage](kind, request, channel, args) {
     switch (kind) {
       case KIND.MESSAGE:
-        this.emit(channel, rendererEvent(this), ...decode(codec, buf, start, end))
+        this.emit(channel, rendererEvent(this), ...args)
         break
       case KIND.RESULT_OK:
       case KIND.RESULT_ERR:
-        this[kSettle](request, kind === KIND.RESULT_OK, decode(codec, buf, start, end))
+        this[kSettle](request, kind === KIND.RESULT_OK, args)
         break
       case KIND.INVOKE_RENDERER:
-        this[kAnswer](request, channel, decode(codec, buf, start, end))
+        this[kAnswer](request, channel, args)
         break
       case KIND.CANCEL_RENDERER: {
         // Main gave up its invoke `request` (`[why, timeout]`).
@@ -326,7 +330,7 @@ class IpcRenderer extends EventEmitter {
         const call = state.handling.get(request)
         if (call === undefined) break
         state.handling.delete(request)
-        const [why, ms] = decode(codec, buf, start, end)
+        const [why, ms] = args
         call.abort(why === 'timeout' ? errors.invokeTimeout(call.channel, ms) : new errors.AbortError())
         break
       }
@@ -364,66 +368,6 @@ for (const name of [
   })
 }
 
-/**
- * The in-process renderer's transport: a NativeRenderer attached to a hub on
- * this same thread. Sends go through the hub's ordered inbox and doorbell;
- * `sendSync` pushes its frame and then drains the hub inline (pending sends
- * first), so the listeners run on this stack and the answer is ready when
- * the drain returns. Invoke results are settled directly (same thread).
- */
-class LocalPort extends NativePort {
-  /** @param {object} hub the JS hub on this thread */
-  constructor(hub) {
-    // Listening must not keep the process alive: main is on this thread.
-    super((onDoorbell) => attachRenderer(hub.native.id, onDoorbell, null), false)
-    this.hub = hub
-    this.syncReplies = new Map()
-  }
-
-  encode(args) {
-    return encodeLocal(args)
-  }
-
-  send(kind, request, channel, enc) {
-    // encodeLocal gives CODEC_LOCAL (payload in the hub's FIFO) or
-    // CODEC_NONE: either way the frame itself carries no bytes.
-    const local = enc.codec === CODEC_LOCAL
-    if (local) this.hub.localFifo.push(enc.data)
-    const ok = this.native.sendStr(kind, request, channel, enc.codec, '')
-    if (!ok && local) this.hub.localFifo.pop()
-    this.scheduleFlush()
-    return ok
-  }
-
-  sendSync(request, channel, enc) {
-    if (!this.send(KIND.SEND_SYNC, request, channel, enc)) return null
-    this.hub.pump.run(Infinity)
-    const reply = this.syncReplies.get(request)
-    this.syncReplies.delete(request)
-    return { value: reply === undefined ? undefined : decodeLocal(reply)[0] }
-  }
-
-  /** Main's answer to a sync request of this renderer (same thread). */
-  answerSync(request, enc) {
-    this.syncReplies.set(request, enc)
-  }
-
-  /** Main's answer to an invoke of this renderer (same thread). */
-  settle(request, ok, enc) {
-    this.renderer[kSettle](request, ok, decodeLocal(enc))
-  }
-
-  keepAlive() {
-    // Nothing to hold: main runs on this thread, and what keeps an awaited
-    // handler going (a timer, a socket) keeps the loop alive by itself.
-  }
-
-  close() {
-    super.close()
-    this.hub.localClosed(this.id)
-  }
-}
-
 /** Whether `renderer` is still connected (not closed, main not gone). */
 function isOpen(renderer) {
   return renderer[kState].status === OPEN
@@ -431,10 +375,10 @@ function isOpen(renderer) {
 
 module.exports = {
   IpcRenderer,
-  LocalPort,
   isOpen,
   kPort,
   kDisconnect,
   kOnFrame,
+  kOnMessage,
   kSettle,
 }

@@ -1,0 +1,385 @@
+'use strict'
+// Main's side of one renderer: one link class per transport, all with the
+// same small interface, so the hub never asks which transport a renderer
+// uses (DESIGN.md "One link per transport"):
+//
+//   send(kind, request, channel, enc)  a frame for the renderer (MESSAGE,
+//                                      INVOKE_RENDERER, CANCEL_RENDERER)
+//   answerSync(request, enc)           the answer to its sendSync
+//   settle(request, ok, enc)           the answer to its invoke
+//   close()                            main forgets it (it went away, or
+//                                      main closes); the renderer is told
+// plus what differs by transport as data and small helpers:
+//   encode(list)                       how main encodes an answer for it
+//   syncInline                         its sendSync waits on main's stack
+//   ended(explicit)                    its DISCONNECT came: null while main
+//                                      still waits (for an exit status),
+//                                      else whether it crashed
+//
+// ThreadLink and SocketLink are thin wrappers over the hub's native calls
+// (what moves underneath is lib/port.js, lib/pump.js and src/). LocalLink,
+// with LocalPort (the renderer's half) and LocalLane (the hub's JS FIFO),
+// is the in-process path: no napi call per message (see LocalLane).
+
+const { cloneLocal, encode, decodeLocal, toTagged } = require('./codec')
+const { KIND } = require('./frames')
+const { NativePort } = require('./port')
+const { report } = require('./pump')
+const { attachRenderer } = require('./native')
+const { kSettle, kDisconnect, kOnMessage, isOpen } = require('./ipc-renderer')
+const diagnostics = require('./diagnostics')
+
+// ------------------------------------------------------------ other threads
+
+/** A renderer on a worker thread of this process (or one that connect()ed). */
+class ThreadLink {
+  /** @param {object} hub the JS hub */
+  constructor(hub) {
+    this.hub = hub
+    /** Its WebContents (set right after it is made). */
+    this.wc = null
+  }
+
+  send(kind, request, channel, enc) {
+    this.hub.sendTo(this.wc, kind, request, channel, enc)
+  }
+
+  answerSync(request, enc) {
+    // Straight into the waiting thread's slot (counted in Rust).
+    const tagged = toTagged(enc)
+    if (diagnostics.DEBUG) diagnostics.log('out', KIND.SYNC_REPLY, '', this.wc.id, tagged.length)
+    this.hub.native.completeSync(this.wc.id, request, tagged)
+  }
+
+  settle(request, ok, enc) {
+    this.send(ok ? KIND.RESULT_OK : KIND.RESULT_ERR, request, '', enc)
+  }
+
+  encode(list) {
+    return encode(list)
+  }
+
+  /**
+   * A spawned worker's end is told by its Worker's 'exit' (code: crashed or
+   * not) unless it said goodbye; a worker that connect()ed has no Worker here.
+   */
+  ended(explicit) {
+    return explicit || this.wc.worker === undefined ? false : null
+  }
+
+  close() {
+    this.hub.native.detach(this.wc.id)
+  }
+}
+ThreadLink.prototype.syncInline = false
+
+/** A renderer in another process, over the socket. */
+class SocketLink extends ThreadLink {
+  answerSync(request, enc) {
+    // The child waits on its socket: the answer is a frame like any other.
+    this.send(KIND.SYNC_REPLY, request, '', enc)
+  }
+
+  ended(explicit) {
+    const socket = require('./socket')
+    return socket.socketEnded(this.wc, explicit) ? socket.childCrashed(this.wc) : null
+  }
+}
+
+// ---------------------------------------------------------------- in-process
+
+/** Messages a lane delivers per turn before yielding to the event loop. */
+const TURN_BUDGET = 1024
+/** Array slots per queued message: link or port, kind, request, channel, payload. */
+const STRIDE = 5
+
+/**
+ * A FIFO of messages, five slots each, in one flat array with a moving head
+ * (no object per message, O(1) shift).
+ */
+class Fifo {
+  constructor() {
+    this.items = []
+    this.head = 0
+  }
+
+  get size() {
+    return (this.items.length - this.head) / STRIDE
+  }
+
+  push(a, kind, request, channel, payload) {
+    this.items.push(a, kind, request, channel, payload)
+  }
+
+  /** Drops the slots of the message at the head, once they were read. */
+  advance() {
+    const items = this.items
+    const h = this.head
+    this.head = h + STRIDE
+    if (this.head === items.length) {
+      items.length = 0
+      this.head = 0
+    } else {
+      items[h] = items[h + 3] = items[h + 4] = undefined
+      if (this.head > 4096 && this.head * 2 > items.length) {
+        this.items = items.slice(this.head)
+        this.head = 0
+      }
+    }
+  }
+}
+
+/**
+ * The in-process messages of one hub, both ways, in JS: `up` from its
+ * in-process renderers to main, in the order sent (sends, sync requests,
+ * invokes, answers, goodbyes alike: ordering is per renderer and kinds never
+ * overtake each other), and `down` from main to them.
+ *
+ * Delivery is asynchronous, never inside the call that queued: the first
+ * message of a synchronous stretch queues one microtask, which delivers
+ * everything queued meanwhile (and what listeners queue while it runs). A
+ * long stretch (ping-pong between main and a renderer) yields to the event
+ * loop every TURN_BUDGET messages (setImmediate), so timers and IO still run,
+ * as a native doorbell's bounded batch does. A renderer's sendSync drains
+ * `up` inline (lib/links.js LocalPort), so its listeners run on its stack,
+ * after everything it sent before; `down` is never delivered inside a
+ * sendSync (a renderer blocked in sendSync receives nothing, as in
+ * Electron).
+ */
+class LocalLane {
+  /**
+   * @param {{ deliver(wc: object, kind: number, request: number, channel: string, args: unknown[]): void,
+   *   localCounters: import('./diagnostics').LocalCounters }} hub
+   */
+  constructor(hub) {
+    this.hub = hub
+    this.up = new Fifo()
+    this.down = new Fifo()
+    /** A microtask or setImmediate will run (no other needs queueing). */
+    this.scheduled = false
+    this.onTurn = () => this.turn()
+  }
+
+  /** Messages queued and not delivered yet (stats() `queueDepth`). */
+  get size() {
+    return this.up.size + this.down.size
+  }
+
+  /** Queues a renderer's message for main. */
+  pushUp(link, kind, request, channel, args) {
+    this.up.push(link, kind, request, channel, args)
+    // Counted when queued, as Rust counts what enters its inbox.
+    this.hub.localCounters.addIn(kind)
+    if (!this.scheduled) this.schedule()
+  }
+
+  /** Queues main's message for an in-process renderer. */
+  pushDown(port, kind, request, channel, enc) {
+    this.down.push(port, kind, request, channel, enc)
+    if (!this.scheduled) this.schedule()
+  }
+
+  schedule() {
+    this.scheduled = true
+    queueMicrotask(this.onTurn)
+  }
+
+  turn() {
+    let budget = TURN_BUDGET
+    while (budget > 0 && (this.up.size > 0 || this.down.size > 0)) {
+      budget = this.drainUp(budget)
+      budget = this.drainDown(budget)
+    }
+    if (this.up.size > 0 || this.down.size > 0) setImmediate(this.onTurn)
+    else this.scheduled = false
+  }
+
+  /**
+   * Delivers up to `limit` queued renderer messages to main; returns what
+   * is left of `limit`. Re-entrant: a listener's sendSync drains on from
+   * the next undelivered message.
+   * @param {number} limit
+   * @returns {number}
+   */
+  drainUp(limit) {
+    const q = this.up
+    const hub = this.hub
+    while (limit > 0 && q.head < q.items.length) {
+      const items = q.items
+      const h = q.head
+      const link = items[h]
+      const kind = items[h + 1]
+      const request = items[h + 2]
+      const channel = items[h + 3]
+      const args = items[h + 4]
+      q.advance()
+      limit--
+      // Dropped once main forgot the renderer (closed meanwhile).
+      if (link.forgotten) continue
+      if (diagnostics.DEBUG) diagnostics.log('in', kind, channel, link.wc.id, null)
+      try {
+        hub.deliver(link.wc, kind, request, channel, args)
+      } catch (err) {
+        report(err)
+      }
+    }
+    return limit
+  }
+
+  /** As drainUp(), main's messages to in-process renderers. */
+  drainDown(limit) {
+    const q = this.down
+    while (limit > 0 && q.head < q.items.length) {
+      const items = q.items
+      const h = q.head
+      const port = items[h]
+      const kind = items[h + 1]
+      const request = items[h + 2]
+      const channel = items[h + 3]
+      const enc = items[h + 4]
+      q.advance()
+      limit--
+      const renderer = port.renderer
+      if (renderer === null || !isOpen(renderer)) continue
+      try {
+        renderer[kOnMessage](kind, request, channel, decodeLocal(enc))
+      } catch (err) {
+        report(err)
+      }
+    }
+    return limit
+  }
+
+  /** Delivers everything queued, both ways (main closing). */
+  flush() {
+    while (this.up.size > 0 || this.down.size > 0) {
+      this.drainUp(Infinity)
+      this.drainDown(Infinity)
+    }
+  }
+}
+
+/**
+ * Main's side of an in-process renderer. Payloads are clones (cloneLocal),
+ * never bytes; what main sends it through WebContents is encoded as for any
+ * renderer (its bytes counted) and decoded on delivery. Answers settle
+ * directly: the renderer is on this thread.
+ */
+class LocalLink {
+  /**
+   * @param {object} hub the JS hub
+   * @param {LocalPort} port the renderer's half
+   */
+  constructor(hub, port) {
+    this.hub = hub
+    this.port = port
+    this.wc = null
+    /** Main forgot this renderer: what it still had queued is dropped. */
+    this.forgotten = false
+  }
+
+  send(kind, request, channel, enc) {
+    const bytes = diagnostics.sizeOf(enc.data)
+    this.hub.localCounters.add(kind, bytes)
+    if (diagnostics.DEBUG) diagnostics.log('out', kind, channel, this.wc.id, bytes)
+    this.hub.lane.pushDown(this.port, kind, request, channel, enc)
+  }
+
+  answerSync(request, list) {
+    this.hub.localCounters.add(KIND.SYNC_REPLY, 0)
+    if (diagnostics.DEBUG) diagnostics.log('out', KIND.SYNC_REPLY, '', this.wc.id, null)
+    this.port.syncReplies.set(request, list)
+  }
+
+  settle(request, ok, list) {
+    const kind = ok ? KIND.RESULT_OK : KIND.RESULT_ERR
+    this.hub.localCounters.add(kind, 0)
+    if (diagnostics.DEBUG) diagnostics.log('out', kind, '', this.wc.id, null)
+    const renderer = this.port.renderer
+    if (renderer !== null) renderer[kSettle](request, ok, list)
+  }
+
+  encode(list) {
+    return cloneLocal(list)
+  }
+
+  ended() {
+    return false
+  }
+
+  close() {
+    this.forgotten = true
+    this.hub.native.detach(this.wc.id)
+    const renderer = this.port.renderer
+    if (renderer !== null) renderer[kDisconnect]()
+  }
+}
+LocalLink.prototype.syncInline = true
+
+/**
+ * The in-process renderer's transport (the renderer's half of a LocalLink):
+ * its messages go into the hub's LocalLane. Its NativeRenderer is attached
+ * to the hub only for its id, the renderer count and main's CLOSED; nothing
+ * per message goes through it.
+ */
+class LocalPort extends NativePort {
+  /** @param {object} hub the JS hub on this thread */
+  constructor(hub) {
+    // Listening must not keep the process alive: main is on this thread.
+    super((onDoorbell) => attachRenderer(hub.native.id, onDoorbell, null), false)
+    this.hub = hub
+    this.link = new LocalLink(hub, this)
+    /** sendSync answers by request, filled on this stack by main. */
+    this.syncReplies = new Map()
+  }
+
+  encode(args) {
+    return cloneLocal(args)
+  }
+
+  send(kind, request, channel, list) {
+    const link = this.link
+    if (link.forgotten) return false
+    this.hub.lane.pushUp(link, kind, request, channel, list)
+    return true
+  }
+
+  sendSync(request, channel, list) {
+    if (!this.send(KIND.SEND_SYNC, request, channel, list)) return null
+    // Everything queued before it, then it: listeners run on this stack.
+    this.hub.lane.drainUp(Infinity)
+    const reply = this.syncReplies.get(request)
+    if (reply === undefined) return this.link.forgotten ? null : { value: undefined }
+    this.syncReplies.delete(request)
+    return { value: reply[0] }
+  }
+
+  keepAlive() {
+    // Nothing to hold: main runs on this thread, and what keeps an awaited
+    // handler going (a timer, a socket) keeps the loop alive by itself.
+  }
+
+  close() {
+    const link = this.link
+    if (!link.forgotten) {
+      // 'destroyed' comes with this goodbye, after what it sent before; the
+      // WebContents is destroyed at once.
+      this.hub.lane.pushUp(link, KIND.DISCONNECT, 1, '', null)
+      this.hub.localClosed(link.wc)
+    }
+    // Detached first, so the native endpoint leaves without a frame.
+    this.hub.native.detach(this.id)
+    super.close()
+  }
+}
+
+/**
+ * Makes an in-process renderer's port and link.
+ * @param {object} hub
+ * @returns {LocalPort}
+ */
+function openLocal(hub) {
+  return new LocalPort(hub)
+}
+
+module.exports = { ThreadLink, SocketLink, LocalLink, LocalLane, LocalPort, openLocal }
