@@ -335,3 +335,65 @@ describe('napi calls', SUITE, () => {
     assert.deepEqual(counter.names, [], 'no napi call per message')
   })
 })
+
+describe('in-process clones', SUITE, () => {
+  const { isDeepStrictEqual } = require('node:util')
+  const hole = [1, , 3] // eslint-disable-line no-sparse-arrays
+  const extra = Object.assign([1, 2], { label: 'x' })
+  const shared = { s: 1 }
+  const cases = {
+    'primitives of every kind': () => [1, 'a', true, null, undefined, -0, NaN, 10n],
+    'nested plain data': () => [{ a: { b: [1, { c: 'd' }] }, e: [] }],
+    'integer-like keys first, ascending, then the others in order': () => [{ b: 1, 2: 'two', a: 2, 1: 'one' }],
+    'an array with holes': () => [hole],
+    'an array with an extra property': () => [extra],
+    'an object without a prototype': () => [Object.assign(Object.create(null), { x: 1 })],
+    'the same object as two arguments': () => [shared, shared],
+    'values that are not plain data, nested in plain data': () => [{ d: new Date(0), m: new Map([[1, 2]]), u: new Uint8Array([1]) }],
+  }
+  for (const [name, make] of Object.entries(cases)) {
+    it(`are what structuredClone makes: ${name}`, async (t) => {
+      const { hub, r } = setup(t)
+      const got = next(hub, 'x')
+      const args = make()
+      r.send('x', ...args)
+      const [, ...received] = await got
+      const expected = structuredClone(args)
+      assert.ok(isDeepStrictEqual(received, expected), `${JSON.stringify(Object.keys(received[0] ?? {}))}`)
+      assert.deepEqual(Object.keys(received[0] ?? {}), Object.keys(expected[0] ?? {}), 'same key order')
+      if (args.length === 2) assert.equal(received[0], received[1], 'one object, received once')
+      if (typeof args[0] === 'object' && args[0] !== null) assert.notEqual(received[0], args[0])
+    })
+  }
+
+  it('refuse what structuredClone refuses (an arguments object, a function), with Electron\'s text', (t) => {
+    const { r } = setup(t)
+    const argumentsObject = (function () {
+      return arguments
+    })(1, 2)
+    assert.throws(() => r.send('x', argumentsObject), { message: 'An object could not be cloned.' })
+    assert.throws(() => r.send('x', { f() {} }), { message: 'An object could not be cloned.' })
+  })
+
+  it('a getter that sends while its value is cloned does not disturb the outer clone', async (t) => {
+    const { hub, r } = setup(t)
+    const shared = { n: 1 }
+    const got = []
+    hub.on('inner', (event, v) => got.push(['inner', v]))
+    hub.on('outer', (event, v) => got.push(['outer', v]))
+    const value = {
+      a: shared,
+      get b() {
+        r.send('inner', { from: 'the getter' })
+        return 2
+      },
+      c: shared,
+    }
+    r.send('outer', value)
+    await microtask()
+    const outer = got.find((g) => g[0] === 'outer')[1]
+    assert.deepEqual(outer, { a: { n: 1 }, b: 2, c: { n: 1 } })
+    assert.equal(outer.a, outer.c, 'the shared reference is still one object')
+    assert.deepEqual(got.find((g) => g[0] === 'inner')[1], { from: 'the getter' })
+  })
+})

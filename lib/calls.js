@@ -194,33 +194,42 @@ class Calls {
 
 /**
  * Runs the handler of an invoke (either direction) and answers once:
- * `ok(enc)` with its encoded result, or `fail(err)` if it throws, rejects,
- * or its result cannot be encoded.
+ * `answer.ok(enc)` with its encoded result, or `answer.fail(err)` if it
+ * throws, rejects, or its result cannot be encoded. A plain value (not an
+ * object or function, so there is no `then` to read) is answered at once;
+ * anything else as `await` would take it.
  * @param {Function} handler
  * @param {object} event
  * @param {unknown[]} args
- * @param {(value: unknown) => { codec: number, data: string | Buffer }} encodeResult
- * @param {(enc: { codec: number, data: string | Buffer }) => void} ok
- * @param {(err: unknown) => void} fail
+ * @param {{ encode(value: unknown): unknown, ok(enc: unknown): void, fail(err: unknown): void }} answer
  */
-function runHandler(handler, event, args, encodeResult, ok, fail) {
+function runHandler(handler, event, args, answer) {
   let result
   try {
     result = handler(event, ...args)
   } catch (err) {
-    fail(err)
+    answer.fail(err)
     return
   }
-  Promise.resolve(result).then((value) => {
-    let enc
-    try {
-      enc = encodeResult(value)
-    } catch (err) {
-      fail(err)
-      return
-    }
-    ok(enc)
-  }, fail)
+  if ((typeof result !== 'object' || result === null) && typeof result !== 'function') {
+    answerWith(answer, result)
+    return
+  }
+  Promise.resolve(result).then(
+    (value) => answerWith(answer, value),
+    (err) => answer.fail(err),
+  )
+}
+
+function answerWith(answer, value) {
+  let enc
+  try {
+    enc = answer.encode(value)
+  } catch (err) {
+    answer.fail(err)
+    return
+  }
+  answer.ok(enc)
 }
 
 module.exports = { Calls, checkInvokeOptions, runHandler }

@@ -152,14 +152,18 @@ const { isArgumentsObject } = require('node:util').types
 /** Depth and object count the hand copy handles; beyond, structuredClone. */
 const FAST_DEPTH = 16
 const FAST_OBJECTS = 64
-/** Objects met by the current hand copy (a repeat means shared or cyclic). */
-const met = []
+/**
+ * Objects met by the current hand copy (a repeat means shared or cyclic):
+ * the first `metCount` slots, cleared after each copy.
+ */
+const met = new Array(FAST_OBJECTS).fill(undefined)
+let metCount = 0
 const NOT_PLAIN = Symbol('notPlain')
 
 function copyPlain(v, depth) {
-  if (depth > FAST_DEPTH || met.length >= FAST_OBJECTS || isProxy(v)) return NOT_PLAIN
-  for (let i = 0; i < met.length; i++) if (met[i] === v) return NOT_PLAIN
-  met.push(v)
+  if (depth > FAST_DEPTH || metCount >= FAST_OBJECTS || isProxy(v)) return NOT_PLAIN
+  for (let i = 0; i < metCount; i++) if (met[i] === v) return NOT_PLAIN
+  met[metCount++] = v
   const proto = getProto(v)
   if (proto === ArrayProto) {
     if (!isArray(v)) return NOT_PLAIN
@@ -175,10 +179,11 @@ function copyPlain(v, depth) {
     return out
   }
   if (proto !== ObjectProto || isArgumentsObject(v)) return NOT_PLAIN
-  const keys = objectKeys(v)
   const out = {}
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]
+  // for-in (own enumerable string keys in order; Object.prototype has none)
+  // allocates no key list, and skips a key deleted meanwhile, as structured
+  // clone does.
+  for (const k in v) {
     // Assigning '__proto__' would set the prototype, not a property.
     if (k === '__proto__') return NOT_PLAIN
     const c = copyValue(v[k], depth)
@@ -211,6 +216,8 @@ function cloneLocal(args) {
   const n = args.length
   const out = []
   let plain = true
+  // Re-entered from a getter (that sends): this copy's slots follow the outer one's.
+  const base = metCount
   try {
     for (let i = 0; i < n; i++) {
       const c = copyValue(args[i], 0)
@@ -224,7 +231,10 @@ function cloneLocal(args) {
     // A throwing getter: structuredClone decides (and throws).
     plain = false
   } finally {
-    met.length = 0
+    // Not `length = 0` (a resize per message): the slots are overwritten,
+    // after letting go of the user's objects.
+    for (let i = base; i < metCount; i++) met[i] = undefined
+    metCount = base
   }
   if (plain) return out
   try {

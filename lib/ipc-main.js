@@ -174,6 +174,37 @@ function setRef(main, on) {
   if (hub !== null && hub.listening !== null) hub.native.keepAlive(on)
 }
 
+/**
+ * Main's side of one invoke of a renderer: what `event.signal` aborts on
+ * (a HandledCall), and how its answer goes back (runHandler's sink), in one
+ * object per invoke.
+ */
+class InvokeAnswer extends HandledCall {
+  constructor(hub, wc, request, channel) {
+    super(channel)
+    this.hub = hub
+    this.wc = wc
+    this.request = request
+  }
+
+  encode(value) {
+    return this.wc[kLink].encode([value])
+  }
+
+  ok(enc) {
+    finished(this.wc, this.request, this)
+    this.hub.result(this.wc, this.request, true, enc)
+  }
+
+  fail(err) {
+    finished(this.wc, this.request, this)
+    console.error(errors.handlerErrorLog(this.channel), err)
+    // `[String(err), shape]`: Electron's text, plus the error's shape.
+    const link = this.wc[kLink]
+    this.hub.result(this.wc, this.request, false, encodeFailure(err, (list) => link.encode(list)))
+  }
+}
+
 /** Calls a message's listeners on one level, collecting returned promises. */
 function deliverCollecting(target, name, args, promises) {
   const list = target instanceof RegistryEmitter ? snapshotOf(target, name) : target.rawListeners(name)
@@ -336,33 +367,13 @@ class Hub {
   }
 
   onInvoke(wc, request, channel, args) {
-    const call = new HandledCall(channel)
-    handling(wc, request, call)
-    const event = new IpcMainInvokeEvent(wc, call)
+    const answer = new InvokeAnswer(this, wc, request, channel)
+    handling(wc, request, answer)
+    const event = new IpcMainInvokeEvent(wc, answer)
     // The scopes' handler caches: no napi call per invoke.
     const handler = handlerOf(wc.ipc, channel) ?? handlerOf(this.main, channel)
-    const link = wc[kLink]
-    const fail = (err) => {
-      finished(wc, request, call)
-      console.error(errors.handlerErrorLog(channel), err)
-      // `[String(err), shape]`: Electron's text, plus the error's shape.
-      this.result(wc, request, false, encodeFailure(err, (list) => link.encode(list)))
-    }
-    if (handler === undefined) {
-      fail(errors.noHandler(channel))
-      return
-    }
-    runHandler(
-      handler,
-      event,
-      args,
-      (value) => link.encode([value]),
-      (enc) => {
-        finished(wc, request, call)
-        this.result(wc, request, true, enc)
-      },
-      fail,
-    )
+    if (handler === undefined) answer.fail(errors.noHandler(channel))
+    else runHandler(handler, event, args, answer)
   }
 
   /** An invoke's answer, to a renderer that may be gone (then dropped). */

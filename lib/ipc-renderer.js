@@ -22,6 +22,8 @@ const kAnswer = Symbol('ipc-main.answer')
 
 const kUpdateRef = Symbol('ipc-main.updateRef')
 
+function noop() {}
+
 const OPEN = 0
 const DISCONNECTED = 1
 const RELEASED = 2
@@ -82,7 +84,8 @@ class IpcRenderer extends EventEmitter {
           if (state.status !== OPEN) return
           self[kPort].send(KIND.CANCEL, request, channel, self[kPort].encode([why, timeout ?? null]))
         },
-        () => self[kUpdateRef](),
+        // An in-process port holds nothing (main is on this thread).
+        port.holdsLoop === false ? noop : () => self[kUpdateRef](),
         // A worker or socket port holds its thread while calls are pending.
         port.listenersKeepAlive,
       ),
@@ -178,8 +181,14 @@ class IpcRenderer extends EventEmitter {
    * @param {...any} args
    * @returns {Promise<any>}
    */
-  async invoke(channel, ...args) {
-    return startInvoke(this, channel, undefined, args)
+  invoke(channel, ...args) {
+    // Not an async function: the call's own promise, and a failure before
+    // sending is a rejection (as Electron), without another promise per call.
+    try {
+      return startInvoke(this, channel, undefined, args)
+    } catch (err) {
+      return Promise.reject(err)
+    }
   }
 
   /**
@@ -193,8 +202,12 @@ class IpcRenderer extends EventEmitter {
    * @param {...any} args
    * @returns {Promise<any>}
    */
-  async invokeWithOptions(channel, options, ...args) {
-    return startInvoke(this, channel, options, args)
+  invokeWithOptions(channel, options, ...args) {
+    try {
+      return startInvoke(this, channel, options, args)
+    } catch (err) {
+      return Promise.reject(err)
+    }
   }
 
   /**
@@ -279,18 +292,15 @@ class IpcRenderer extends EventEmitter {
     const event = rendererEvent(this)
     // As IpcMainInvokeEvent.signal: aborts when main gives the call up.
     Object.defineProperty(event, 'signal', { get: () => call.signal, enumerable: true, configurable: true })
-    runHandler(
-      handler,
-      event,
-      args,
-      (value) => port.encode([value]),
-      (enc) => {
+    runHandler(handler, event, args, {
+      encode: (value) => port.encode([value]),
+      ok: (enc) => {
         done()
         // Main went away meanwhile: nobody waits for the answer.
         if (state.status === OPEN) port.send(KIND.INVOKE_REPLY_OK, request, channel, enc)
       },
       fail,
-    )
+    })
   }
 
   /** The main side is gone: pending invokes reject, 'disconnected' once. */

@@ -88,44 +88,92 @@ class SocketLink extends ThreadLink {
 
 // ---------------------------------------------------------------- in-process
 
+const resolved = Promise.resolve()
+
 /** Messages a lane delivers per turn before yielding to the event loop. */
 const TURN_BUDGET = 1024
+/** Flag on a queued kind: the payload slot holds the only argument itself. */
+const ONE_ARG = 0x100
 /** Array slots per queued message: link or port, kind, request, channel, payload. */
 const STRIDE = 5
 
+/** Messages a Fifo holds before it grows; and what it shrinks back to. */
+const FIFO_START = 256
+
 /**
- * A FIFO of messages, five slots each, in one flat array with a moving head
- * (no object per message, O(1) shift).
+ * A FIFO of messages, five slots each, in a ring of slots that doubles when
+ * full: no object per message, no array resizing per message.
  */
 class Fifo {
   constructor() {
-    this.items = []
+    this.reset()
+  }
+
+  reset(capacity = FIFO_START) {
+    this.items = new Array(capacity * STRIDE).fill(undefined)
+    this.mask = capacity - 1
+    /** Messages taken and pushed since the start (head <= tail). */
     this.head = 0
+    this.tail = 0
+    /** The most messages held at once since the last trim(). */
+    this.peak = 0
   }
 
   get size() {
-    return (this.items.length - this.head) / STRIDE
+    return this.tail - this.head
   }
 
   push(a, kind, request, channel, payload) {
-    this.items.push(a, kind, request, channel, payload)
+    const n = this.tail - this.head
+    if (n > this.mask) this.grow()
+    if (n >= this.peak) this.peak = n + 1
+    const items = this.items
+    const at = (this.tail & this.mask) * STRIDE
+    items[at] = a
+    items[at + 1] = kind
+    items[at + 2] = request
+    items[at + 3] = channel
+    items[at + 4] = payload
+    this.tail++
   }
 
-  /** Drops the slots of the message at the head, once they were read. */
-  advance() {
-    const items = this.items
-    const h = this.head
-    this.head = h + STRIDE
-    if (this.head === items.length) {
-      items.length = 0
-      this.head = 0
-    } else {
-      items[h] = items[h + 3] = items[h + 4] = undefined
-      if (this.head > 4096 && this.head * 2 > items.length) {
-        this.items = items.slice(this.head)
-        this.head = 0
-      }
+  grow() {
+    const old = this.items
+    const n = this.tail - this.head
+    const items = new Array(old.length * 2).fill(undefined)
+    for (let i = 0; i < n; i++) {
+      const from = ((this.head + i) & this.mask) * STRIDE
+      for (let j = 0; j < STRIDE; j++) items[i * STRIDE + j] = old[from + j]
     }
+    this.items = items
+    this.mask = this.mask * 2 + 1
+    this.head = 0
+    this.tail = n
+  }
+
+  /** Slot index of the message at the head (read it, then advance()). */
+  get at() {
+    return (this.head & this.mask) * STRIDE
+  }
+
+  /** Drops the message at the head, whose slots were read. */
+  advance(at) {
+    const items = this.items
+    items[at] = undefined
+    items[at + 4] = undefined
+    this.head++
+  }
+
+  /**
+   * Once empty, halves a ring that was less than a quarter full since the
+   * last trim: a one-off burst's memory goes back over a few turns, while
+   * steady bursts of one size keep their ring (no regrowing every time).
+   */
+  trim() {
+    const capacity = this.mask + 1
+    if (this.head !== this.tail || capacity <= FIFO_START) return
+    if (this.peak * 4 < capacity) this.reset(capacity / 2)
+    else this.peak = 0
   }
 }
 
@@ -167,9 +215,13 @@ class LocalLane {
 
   /** Queues a renderer's message for main. */
   pushUp(link, kind, request, channel, args) {
-    this.up.push(link, kind, request, channel, args)
     // Counted when queued, as Rust counts what enters its inbox.
     this.hub.localCounters.addIn(kind)
+    // One argument (the common case) is held without its list, which is
+    // made again on delivery: a burst held in the lane is fewer objects for
+    // the garbage collector to copy.
+    if (args !== null && args.length === 1) this.up.push(link, kind | ONE_ARG, request, channel, args[0])
+    else this.up.push(link, kind, request, channel, args)
     if (!this.scheduled) this.schedule()
   }
 
@@ -181,7 +233,10 @@ class LocalLane {
 
   schedule() {
     this.scheduled = true
-    queueMicrotask(this.onTurn)
+    // A promise reaction, not queueMicrotask: that one wraps every callback
+    // in an AsyncResource, a cost per burst that a microtask need not pay.
+    // turn() reports what listeners throw, so nothing rejects here.
+    resolved.then(this.onTurn)
   }
 
   turn() {
@@ -190,8 +245,13 @@ class LocalLane {
       budget = this.drainUp(budget)
       budget = this.drainDown(budget)
     }
-    if (this.up.size > 0 || this.down.size > 0) setImmediate(this.onTurn)
-    else this.scheduled = false
+    if (this.up.size > 0 || this.down.size > 0) {
+      setImmediate(this.onTurn)
+    } else {
+      this.scheduled = false
+      this.up.trim()
+      this.down.trim()
+    }
   }
 
   /**
@@ -204,16 +264,20 @@ class LocalLane {
   drainUp(limit) {
     const q = this.up
     const hub = this.hub
-    while (limit > 0 && q.head < q.items.length) {
+    while (limit > 0 && q.head < q.tail) {
       const items = q.items
-      const h = q.head
+      const h = q.at
       const link = items[h]
-      const kind = items[h + 1]
       const request = items[h + 2]
       const channel = items[h + 3]
-      const args = items[h + 4]
-      q.advance()
+      let kind = items[h + 1]
+      let args = items[h + 4]
+      q.advance(h)
       limit--
+      if (kind & ONE_ARG) {
+        kind ^= ONE_ARG
+        args = [args]
+      }
       // Dropped once main forgot the renderer (closed meanwhile).
       if (link.forgotten) continue
       if (diagnostics.DEBUG) diagnostics.log('in', kind, channel, link.wc.id, null)
@@ -229,15 +293,15 @@ class LocalLane {
   /** As drainUp(), main's messages to in-process renderers. */
   drainDown(limit) {
     const q = this.down
-    while (limit > 0 && q.head < q.items.length) {
+    while (limit > 0 && q.head < q.tail) {
       const items = q.items
-      const h = q.head
+      const h = q.at
       const port = items[h]
       const kind = items[h + 1]
       const request = items[h + 2]
       const channel = items[h + 3]
       const enc = items[h + 4]
-      q.advance()
+      q.advance(h)
       limit--
       const renderer = port.renderer
       if (renderer === null || !isOpen(renderer)) continue
@@ -355,8 +419,9 @@ class LocalPort extends NativePort {
   }
 
   keepAlive() {
-    // Nothing to hold: main runs on this thread, and what keeps an awaited
-    // handler going (a timer, a socket) keeps the loop alive by itself.
+    // Nothing to hold (holdsLoop false): main runs on this thread, and what
+    // keeps an awaited handler going (a timer, a socket) keeps the loop
+    // alive by itself.
   }
 
   close() {
@@ -372,6 +437,8 @@ class LocalPort extends NativePort {
     super.close()
   }
 }
+
+LocalPort.prototype.holdsLoop = false
 
 /**
  * Makes an in-process renderer's port and link.
