@@ -18,6 +18,8 @@ const { cloneFailed } = require('./errors')
 const CODEC_NONE = 0
 const CODEC_JSON = 1
 const CODEC_V8 = 2
+// 3 was the in-process codec: in-process payloads are clones that never
+// become frames now (lib/links.js), and sockets refuse 3 (src/transport/server.rs).
 /** One Buffer argument, as its raw bytes: no serializer on either side. */
 const CODEC_BYTES = 4
 /** A BYTES payload this large arrives alone in an external buffer (see
