@@ -41,7 +41,8 @@ function handlerOf(scope, channel) {
 class IpcScope extends RegistryEmitter {
   constructor() {
     super()
-    this[kHandlers] = new Map()
+    // Internal, so not enumerable (`{ ...ipcMain }` copies what Electron's does).
+    Object.defineProperty(this, kHandlers, { value: new Map(), writable: true, configurable: true })
     // Electron's guard: a renderer message on channel 'error' never throws.
     this.on('error', noop)
   }
