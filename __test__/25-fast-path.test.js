@@ -187,6 +187,24 @@ describe('in-process invoke', SUITE, () => {
     assert.deepEqual(order, [1, 2, 3, 4])
     await p
   })
+  it('a message main sends while handling an invoke arrives before the invoke settles, as on one pipe', async (t) => {
+    const { hub, r } = setup(t)
+    const order = []
+    r.on('progress', (event, i) => order.push(`progress ${i}`))
+    hub.handle('sync', (event) => {
+      event.sender.send('progress', 1)
+      return 'sync'
+    })
+    hub.handle('async', async (event) => {
+      event.sender.send('progress', 2)
+      await null
+      event.sender.send('progress', 3)
+      return 'async'
+    })
+    order.push(await r.invoke('sync'))
+    order.push(await r.invoke('async'))
+    assert.deepEqual(order, ['progress 1', 'sync', 'progress 2', 'progress 3', 'async'])
+  })
 })
 
 describe('the dispatch caches are never stale', SUITE, () => {
