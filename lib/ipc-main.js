@@ -32,6 +32,11 @@ const kHubState = Symbol('ipc-main.hubState')
 const diagnostics = require('./diagnostics')
 const { buildStats, LocalCounters } = diagnostics
 
+/** An own, non-enumerable, writable property (internal state). */
+function hide(target, key, value) {
+  Object.defineProperty(target, key, { value, writable: true, configurable: true })
+}
+
 /**
  * Electron's ipcMain: a real EventEmitter whose listener and handler
  * registration lives in the Rust registry (IpcScope), and the hub of its
@@ -40,8 +45,11 @@ const { buildStats, LocalCounters } = diagnostics
 class IpcMain extends IpcScope {
   constructor() {
     super()
-    // Mutable state in one object, so `Object.create(ipcMain)` wrappers share it.
-    this[kHubState] = { hub: null, refed: true }
+    // Mutable state in one object, so `Object.create(ipcMain)` wrappers
+    // share it. Internal, so not enumerable: `{ ...ipcMain }` copies only
+    // what it copies from Electron's ipcMain (EventEmitter's own fields,
+    // handle and handleOnce).
+    hide(this, kHubState, { hub: null, refed: true })
   }
 
   /**
@@ -135,14 +143,13 @@ class IpcMain extends IpcScope {
   }
 
   /**
-   * Disconnects every renderer of this hub; resolves when done.
+   * Stops listening and disconnects every socket renderer (API.md §2, §6);
+   * in-process and worker renderers stay connected. Resolves when done.
    * @returns {Promise<void>}
    */
   close() {
-    const state = this[kHubState]
-    const hub = state.hub
-    state.hub = null
-    if (hub !== null) hub.close()
+    const hub = this[kHubState].hub
+    if (hub !== null) hub.closeSocket()
     return Promise.resolve()
   }
 
@@ -171,7 +178,7 @@ function setRef(main, on) {
   const state = main[kHubState]
   state.refed = on
   const hub = state.hub
-  if (hub !== null && hub.listening !== null) hub.native.keepAlive(on)
+  if (hub !== null && hub.listening !== null) require('./socket').updateKeepAlive(hub)
 }
 
 /**
@@ -414,6 +421,26 @@ class Hub {
     announceDestroyed(wc)
   }
 
+  /**
+   * `ipcMain.close()`: stops listening; each socket renderer is told and
+   * its WebContents destroyed. The hub, its in-process and worker
+   * renderers go on.
+   */
+  closeSocket() {
+    if (this.listening === null) return
+    // Deliver what socket renderers sent before the close.
+    this.pump.run(Infinity)
+    this.native.unlisten()
+    require('./socket').unlisten(this)
+    for (const wc of [...this.contents.values()]) {
+      if (wc[kLink].viaSocket) this.gone(wc, false)
+    }
+  }
+
+  /**
+   * Full teardown (internal: no public method ends in-process or worker
+   * renderers): every renderer is disconnected and the native hub closed.
+   */
   close() {
     // Deliver what renderers sent before the close.
     this.lane.flush()
@@ -424,4 +451,18 @@ class Hub {
   }
 }
 
-module.exports = { IpcMain, hubOf }
+/**
+ * Tears the hub of `main` down entirely (internal: what process exit and
+ * tests of "main is gone" need; `close()` is only about the socket):
+ * every renderer is disconnected and the native hub closed. `main` makes a
+ * fresh hub on next use.
+ * @param {IpcMain} main
+ */
+function shutdown(main) {
+  const state = main[kHubState]
+  const hub = state.hub
+  state.hub = null
+  if (hub !== null) hub.close()
+}
+
+module.exports = { IpcMain, hubOf, shutdown }

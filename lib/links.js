@@ -12,6 +12,7 @@
 // plus what differs by transport as data and small helpers:
 //   encode(list)                       how main encodes an answer for it
 //   syncInline                         its sendSync waits on main's stack
+//   viaSocket                          ipcMain.close() (the socket's) ends it
 //   ended(explicit)                    its DISCONNECT came: null while main
 //                                      still waits (for an exit status),
 //                                      else whether it crashed
@@ -72,6 +73,7 @@ class ThreadLink {
   }
 }
 ThreadLink.prototype.syncInline = false
+ThreadLink.prototype.viaSocket = false
 
 /** A renderer in another process, over the socket. */
 class SocketLink extends ThreadLink {
@@ -84,7 +86,15 @@ class SocketLink extends ThreadLink {
     const socket = require('./socket')
     return socket.socketEnded(this.wc, explicit) ? socket.childCrashed(this.wc) : null
   }
+
+  close() {
+    // A forked child no longer keeps a hub that listens only for it alive.
+    require('./socket').forkGone(this.wc)
+    super.close()
+  }
 }
+/** Ended by `ipcMain.close()`, which is about the socket. */
+SocketLink.prototype.viaSocket = true
 
 // ---------------------------------------------------------------- in-process
 
@@ -379,6 +389,7 @@ class LocalLink {
   }
 }
 LocalLink.prototype.syncInline = true
+LocalLink.prototype.viaSocket = false
 
 /**
  * The in-process renderer's transport (the renderer's half of a LocalLink):

@@ -47,12 +47,17 @@ class IpcScope extends RegistryEmitter {
     this.on('error', noop)
   }
 
+  // handle and handleOnce are own, enumerable properties bound to this
+  // scope, as Electron's IpcMainImpl defines them (class-field arrow
+  // functions): libraries build `{ ...ipcMain, send }` and call `handle` on
+  // the copy. removeHandler stays on the prototype, as there.
+
   /**
    * Registers the handler that answers `invoke(channel)`.
    * @param {string} channel
    * @param {(event: object, ...args: any[]) => any} handler
    */
-  handle(channel, handler) {
+  handle = (channel, handler) => {
     const name = String(channel)
     const reg = this[kRegistry]
     if (reg.hasHandler(name)) throw errors.secondHandler(channel)
@@ -66,7 +71,7 @@ class IpcScope extends RegistryEmitter {
    * @param {string} channel
    * @param {(event: object, ...args: any[]) => any} handler
    */
-  handleOnce(channel, handler) {
+  handleOnce = (channel, handler) => {
     this.handle(channel, (event, ...args) => {
       this.removeHandler(channel)
       return handler(event, ...args)
@@ -81,6 +86,15 @@ class IpcScope extends RegistryEmitter {
     const name = String(channel)
     this[kRegistry].removeHandler(name)
     refreshHandler(this, name)
+  }
+
+  /**
+   * A scope has no socket (or renderers) of its own: a no-op. IpcMain
+   * overrides this with closing its socket.
+   * @returns {Promise<void>}
+   */
+  close() {
+    return Promise.resolve()
   }
 
   /**

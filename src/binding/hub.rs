@@ -9,7 +9,7 @@ use napi::threadsafe_function::UnknownReturnValue;
 use napi_derive::napi;
 
 use super::doorbell::{SharedBell, TsfnBell};
-use super::{frame, Payload};
+use super::{frame, to_js, Code, Payload};
 use crate::hub::Hub;
 
 /// One hub: an ordered inbox drained on this JS thread.
@@ -89,7 +89,7 @@ impl NativeHub {
     channel: String,
     codec: u32,
     payload: String,
-  ) -> Result<bool> {
+  ) -> Result<bool, Code> {
     let f = frame(
       kind,
       codec,
@@ -97,7 +97,8 @@ impl NativeHub {
       request,
       &channel,
       &Payload::Str(payload),
-    )?;
+    )
+    .map_err(to_js)?;
     Ok(self.queue_for(renderer, f))
   }
 
@@ -111,7 +112,7 @@ impl NativeHub {
     channel: String,
     codec: u32,
     payload: &[u8],
-  ) -> Result<bool> {
+  ) -> Result<bool, Code> {
     let f = frame(
       kind,
       codec,
@@ -119,7 +120,8 @@ impl NativeHub {
       request,
       &channel,
       &Payload::Bytes(payload),
-    )?;
+    )
+    .map_err(to_js)?;
     Ok(self.queue_for(renderer, f))
   }
 
@@ -192,21 +194,18 @@ impl NativeHub {
     crate::hub::forget_worker(nonce as u64);
   }
 
-  /// Listens on a Unix socket at `path` for renderers presenting `token`;
-  /// `null`, or `[code, message]` if it cannot.
+  /// Listens on a Unix socket at `path` for renderers presenting `token`.
+  /// Throws with Node's code for a bind error (`EADDRINUSE`, ...), or
+  /// `IPC_ALREADY_LISTENING`.
   #[cfg(unix)]
   #[napi(catch_unwind)]
-  pub fn listen(&mut self, path: String, token: String, max_frame: f64) -> Option<Vec<String>> {
+  pub fn listen(&mut self, path: String, token: String, max_frame: f64) -> Result<(), Code> {
     if self.listener.is_some() {
-      return Some(vec!["IPC_LISTENING".into(), "already listening".into()]);
+      return Err(to_js(crate::error::IpcError::AlreadyListening));
     }
-    match super::socket::listen(self.hub.clone(), path, token, max_frame) {
-      Ok(l) => {
-        self.listener = Some(l);
-        None
-      }
-      Err(f) => Some(f),
-    }
+    let l = super::socket::listen(self.hub.clone(), path, token, max_frame).map_err(to_js)?;
+    self.listener = Some(l);
+    Ok(())
   }
 
   /// Writes what is queued for socket renderers, blocking up to
@@ -219,6 +218,19 @@ impl NativeHub {
     }
     #[cfg(not(unix))]
     let _ = timeout_ms;
+  }
+
+  /// Stops listening and closes every socket renderer's connection (each
+  /// is told first); the hub and its other renderers go on. `false` if it
+  /// was not listening.
+  #[napi(catch_unwind)]
+  pub fn unlisten(&mut self) -> bool {
+    #[cfg(unix)]
+    if let Some(l) = self.listener.take() {
+      l.close();
+      return true;
+    }
+    false
   }
 
   /// Closes the hub: renderers are told, blocked `sendSync`s wake; a

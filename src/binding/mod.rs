@@ -4,8 +4,9 @@
 //! and converts the result. Normal-flow outcomes ("disconnected", "no such
 //! renderer") come back as values (`false`, `null`), not exceptions; the JS
 //! layer turns them into the exact Electron texts and `code`s of API.md.
-//! Every export is `catch_unwind`: a Rust panic becomes a JS error, never an
-//! abort.
+//! A core failure ([`IpcError`]) becomes a JS error in one place, [`to_js`]:
+//! its `code` is the one docs/api.md lists. Every export is `catch_unwind`:
+//! a Rust panic becomes a JS error, never an abort.
 
 // `cargo test` builds this layer too; its exported functions are called
 // only from JavaScript, so they look unused there.
@@ -18,9 +19,55 @@ mod renderer;
 #[cfg(unix)]
 mod socket;
 
+use std::borrow::Cow;
+
 use napi::bindgen_prelude::*;
 
+use crate::error::{IpcError, Result as CoreResult};
 use crate::wire;
+
+/// The `code` of an error the binding throws: an [`IpcError::code`], or
+/// napi's own status name for a failure of napi itself.
+pub struct Code(Cow<'static, str>);
+
+impl AsRef<str> for Code {
+  fn as_ref(&self) -> &str {
+    &self.0
+  }
+}
+
+/// The one conversion of a core failure into a JS error: `err.code` is
+/// [`IpcError::code`], `err.message` its text.
+pub(crate) fn to_js(e: IpcError) -> Error<Code> {
+  Error::new(Code(Cow::Borrowed(e.code())), e.to_string())
+}
+
+/// A failure of napi itself (allocating a buffer, making a threadsafe
+/// function), keeping napi's status as the code.
+pub(crate) fn from_napi(e: Error) -> Error<Code> {
+  Error::new(Code(Cow::Owned(e.status.as_ref().to_owned())), e.reason)
+}
+
+/// A JS value for an error that a promise resolves with instead of
+/// rejecting (an `AsyncTask` can only reject with a napi status): JS throws
+/// it. Made by [`to_js`], so it carries the same code.
+pub struct JsFailure(pub(crate) Error<Code>);
+
+impl TypeName for JsFailure {
+  fn type_name() -> &'static str {
+    "Error"
+  }
+
+  fn value_type() -> ValueType {
+    ValueType::Object
+  }
+}
+
+impl ToNapiValue for JsFailure {
+  unsafe fn to_napi_value(env: napi::sys::napi_env, val: Self) -> Result<napi::sys::napi_value> {
+    unsafe { ToNapiValue::to_napi_value(env, val.0) }
+  }
+}
 
 /// A frame's payload as JS hands it over: a JSON string or encoded bytes.
 pub(crate) enum Payload<'a> {
@@ -45,7 +92,7 @@ pub(crate) fn frame(
   request: u32,
   channel: &str,
   payload: &Payload<'_>,
-) -> Result<Vec<u8>> {
+) -> CoreResult<Vec<u8>> {
   frame_within(
     kind,
     codec,
@@ -66,10 +113,9 @@ pub(crate) fn frame_within(
   channel: &str,
   payload: &Payload<'_>,
   limit: usize,
-) -> Result<Vec<u8>> {
+) -> CoreResult<Vec<u8>> {
   let p = payload.as_bytes();
-  wire::check_len(channel.len(), p.len(), limit)
-    .map_err(|e| Error::new(Status::InvalidArg, e.to_string()))?;
+  wire::check_len(channel.len(), p.len(), limit)?;
   Ok(wire::encode(
     kind as u8,
     codec as u8,
@@ -82,20 +128,18 @@ pub(crate) fn frame_within(
 
 /// Checks a batch of frames a renderer's JS wrote back to back: whole
 /// frames, each a kind a renderer sends, none over `limit`.
-pub(crate) fn check_batch(mut batch: &[u8], limit: usize) -> Result<()> {
+pub(crate) fn check_batch(mut batch: &[u8], limit: usize) -> CoreResult<()> {
   while !batch.is_empty() {
-    match wire::parse(batch, limit) {
-      Ok(Some((f, n))) if f.kind < wire::kind::MESSAGE && f.kind != wire::kind::CONNECT => {
+    match wire::parse(batch, limit)? {
+      Some((f, n)) if f.kind < wire::kind::MESSAGE && f.kind != wire::kind::CONNECT => {
         batch = &batch[n..]
       }
-      Ok(Some(_)) => {
-        return Err(Error::new(
-          Status::InvalidArg,
+      Some(_) => {
+        return Err(IpcError::BadFrame(
           "a frame of a kind a renderer may not send",
         ))
       }
-      Ok(None) => return Err(Error::new(Status::InvalidArg, "a truncated frame")),
-      Err(e) => return Err(Error::new(Status::InvalidArg, e.to_string())),
+      None => return Err(IpcError::BadFrame("a truncated frame")),
     }
   }
   Ok(())

@@ -11,7 +11,7 @@ use napi::threadsafe_function::UnknownReturnValue;
 use napi_derive::napi;
 
 use super::doorbell::{SharedBell, TsfnBell};
-use super::{frame_within, Payload};
+use super::{frame_within, from_napi, to_js, Code, Payload};
 use crate::error::Result as CoreResult;
 use crate::hub::Hub;
 use crate::queue::Inbox;
@@ -141,7 +141,7 @@ impl NativeRenderer {
     channel: &str,
     codec: u32,
     p: &Payload<'_>,
-  ) -> Result<Vec<u8>> {
+  ) -> CoreResult<Vec<u8>> {
     let limit = self.route.max_frame();
     frame_within(kind, codec, self.id, request, channel, p, limit)
   }
@@ -153,11 +153,13 @@ impl NativeRenderer {
     channel: &str,
     codec: u32,
     p: &Payload<'_>,
-  ) -> Result<bool> {
+  ) -> Result<bool, Code> {
     if self.closed {
       return Ok(false);
     }
-    let f = self.frame(kind, request, channel, codec, p)?;
+    let f = self
+      .frame(kind, request, channel, codec, p)
+      .map_err(to_js)?;
     let len = f.len();
     // Passed on by `flush()`, which JS schedules once per synchronous
     // stretch, or now if this stretch is long.
@@ -175,15 +177,19 @@ impl NativeRenderer {
     channel: &str,
     codec: u32,
     p: &Payload<'_>,
-  ) -> Result<Option<BufferSlice<'env>>> {
+  ) -> Result<Option<BufferSlice<'env>>, Code> {
     if self.closed {
       return Ok(None);
     }
-    let f = self.frame(kind::SEND_SYNC as u32, request, channel, codec, p)?;
+    let f = self
+      .frame(kind::SEND_SYNC as u32, request, channel, codec, p)
+      .map_err(to_js)?;
     match self.route.send_sync(self.id, request, f) {
       // Copied, not an external buffer: a loop of sendSync calls never
       // turns the event loop, and Node 20 frees external buffers only then.
-      Ok(reply) => BufferSlice::copy_from(env, &reply).map(Some),
+      Ok(reply) => BufferSlice::copy_from(env, &reply)
+        .map(Some)
+        .map_err(from_napi),
       Err(_) => Ok(None),
     }
   }
@@ -247,7 +253,7 @@ impl NativeRenderer {
     channel: String,
     codec: u32,
     payload: String,
-  ) -> Result<bool> {
+  ) -> Result<bool, Code> {
     self.push(kind, request, &channel, codec, &Payload::Str(payload))
   }
 
@@ -260,7 +266,7 @@ impl NativeRenderer {
     channel: String,
     codec: u32,
     payload: &[u8],
-  ) -> Result<bool> {
+  ) -> Result<bool, Code> {
     self.push(kind, request, &channel, codec, &Payload::Bytes(payload))
   }
 
@@ -275,7 +281,7 @@ impl NativeRenderer {
     channel: String,
     codec: u32,
     payload: String,
-  ) -> Result<Option<BufferSlice<'env>>> {
+  ) -> Result<Option<BufferSlice<'env>>, Code> {
     self.send_sync(env, request, &channel, codec, &Payload::Str(payload))
   }
 
@@ -288,18 +294,18 @@ impl NativeRenderer {
     channel: String,
     codec: u32,
     payload: &[u8],
-  ) -> Result<Option<BufferSlice<'env>>> {
+  ) -> Result<Option<BufferSlice<'env>>, Code> {
     self.send_sync(env, request, &channel, codec, &Payload::Bytes(payload))
   }
 
   /// Queues frames JS wrote back to back (see `check_batch`) and passes
   /// them on; `false` once disconnected.
   #[napi(catch_unwind)]
-  pub fn send_frames(&self, frames: &[u8]) -> Result<bool> {
+  pub fn send_frames(&self, frames: &[u8]) -> Result<bool, Code> {
     if self.closed {
       return Ok(false);
     }
-    super::check_batch(frames, self.route.max_frame())?;
+    super::check_batch(frames, self.route.max_frame()).map_err(to_js)?;
     self.burst.reset();
     let ok = self.route.push_quiet(frames.to_vec(), true).is_ok();
     self.route.flush();
@@ -382,7 +388,8 @@ pub fn attach_renderer(
     Err(_) => return Ok(None),
   };
   if let Some(meta) = announce {
-    let f = super::frame(kind::CONNECT as u32, 1, id, 0, "", &Payload::Str(meta))?;
+    let f = super::frame(kind::CONNECT as u32, 1, id, 0, "", &Payload::Str(meta))
+      .map_err(|e| Error::from_reason(e.to_string()))?;
     if hub.push(f).is_err() {
       hub.detach(id);
       return Ok(None);
