@@ -73,6 +73,48 @@ function startInvoke(renderer, channel, options, args) {
   return call.promise
 }
 
+/** The body of `send`. */
+function sendOf(renderer, channel, args) {
+  const state = renderer[kState]
+  if (state.status === RELEASED) throw errors.contextReleased()
+  checkChannel(channel)
+  const port = renderer[kPort]
+  const enc = port.encode(args)
+  if (state.status === DISCONNECTED) return
+  port.send(KIND.SEND, 0, channel, enc)
+}
+
+/** The body of `sendSync`. */
+function sendSyncOf(renderer, channel, args) {
+  const state = renderer[kState]
+  if (state.status === RELEASED) throw errors.contextReleased()
+  checkChannel(channel)
+  const port = renderer[kPort]
+  const enc = port.encode(args)
+  if (state.status === DISCONNECTED) throw state.failure()
+  const request = state.calls.nextRequest()
+  // The port answers `{ value }`, or null once disconnected.
+  const reply = port.sendSync(request, channel, enc)
+  if (reply === null) {
+    renderer[kDisconnect]()
+    throw errors.disconnected()
+  }
+  return reply.value
+}
+
+/**
+ * The body of `invoke` and `invokeWithOptions`. Not an async function: the
+ * call's own promise, and a failure before sending is a rejection (as
+ * Electron), without another promise per call.
+ */
+function invokeOf(renderer, channel, options, args) {
+  try {
+    return startInvoke(renderer, channel, options, args)
+  } catch (err) {
+    return Promise.reject(err)
+  }
+}
+
 /**
  * The renderer side of IPC: an EventEmitter for messages from main, plus
  * send / sendSync / invoke, and handlers answering main's `wc.invoke`.
@@ -111,14 +153,24 @@ class IpcRenderer extends EventEmitter {
     Object.defineProperty(this, kState, { value: state, writable: true, configurable: true })
     Object.defineProperty(this, kPort, { value: port, writable: true, configurable: true })
     port.renderer = this
-    // Own, non-enumerable, detached-safe copies of the sending methods.
-    for (const name of ['send', 'sendSync', 'invoke', 'invokeWithOptions']) {
-      const method = IpcRenderer.prototype[name]
-      Object.defineProperty(this, name, {
-        value: { [name]: (...args) => method.apply(self, args) }[name],
-        writable: true,
-        configurable: true,
-      })
+    // Own, non-enumerable, detached-safe copies of the sending methods,
+    // each one call into the shared body (no second argument list).
+    const own = {
+      send(channel, ...args) {
+        sendOf(self, channel, args)
+      },
+      sendSync(channel, ...args) {
+        return sendSyncOf(self, channel, args)
+      },
+      invoke(channel, ...args) {
+        return invokeOf(self, channel, undefined, args)
+      },
+      invokeWithOptions(channel, options, ...args) {
+        return invokeOf(self, channel, options, args)
+      },
+    }
+    for (const name of Object.keys(own)) {
+      Object.defineProperty(this, name, { value: own[name], writable: true, configurable: true })
     }
   }
 
@@ -155,12 +207,7 @@ class IpcRenderer extends EventEmitter {
    * @param {...any} args
    */
   send(channel, ...args) {
-    const state = this[kState]
-    if (state.status === RELEASED) throw errors.contextReleased()
-    checkChannel(channel)
-    const enc = this[kPort].encode(args)
-    if (state.status === DISCONNECTED) return
-    this[kPort].send(KIND.SEND, 0, channel, enc)
+    sendOf(this, channel, args)
   }
 
   /**
@@ -171,19 +218,7 @@ class IpcRenderer extends EventEmitter {
    * @returns {any}
    */
   sendSync(channel, ...args) {
-    const state = this[kState]
-    if (state.status === RELEASED) throw errors.contextReleased()
-    checkChannel(channel)
-    const enc = this[kPort].encode(args)
-    if (state.status === DISCONNECTED) throw state.failure()
-    const request = state.calls.nextRequest()
-    // The port answers `{ value }`, or null once disconnected.
-    const reply = this[kPort].sendSync(request, channel, enc)
-    if (reply === null) {
-      this[kDisconnect]()
-      throw errors.disconnected()
-    }
-    return reply.value
+    return sendSyncOf(this, channel, args)
   }
 
   /**
@@ -193,13 +228,7 @@ class IpcRenderer extends EventEmitter {
    * @returns {Promise<any>}
    */
   invoke(channel, ...args) {
-    // Not an async function: the call's own promise, and a failure before
-    // sending is a rejection (as Electron), without another promise per call.
-    try {
-      return startInvoke(this, channel, undefined, args)
-    } catch (err) {
-      return Promise.reject(err)
-    }
+    return invokeOf(this, channel, undefined, args)
   }
 
   /**
@@ -214,11 +243,7 @@ class IpcRenderer extends EventEmitter {
    * @returns {Promise<any>}
    */
   invokeWithOptions(channel, options, ...args) {
-    try {
-      return startInvoke(this, channel, options, args)
-    } catch (err) {
-      return Promise.reject(err)
-    }
+    return invokeOf(this, channel, options, args)
   }
 
   /**
