@@ -75,6 +75,14 @@ function onTimeout(calls, request) {
   calls.giveUp(request, 'timeout')
 }
 
+/** The call whose promise is being made (the executor runs at once). */
+let opening = null
+/** One executor for every call's promise: no closure per call. */
+function takeResolvers(resolve, reject) {
+  opening.resolve = resolve
+  opening.reject = reject
+}
+
 /** The invokes one caller has in flight to one peer. */
 class Calls {
   /**
@@ -119,10 +127,9 @@ class Calls {
   open(channel, timeout, signal) {
     const request = this.nextRequest()
     const call = new Call(request, channel)
-    call.promise = new Promise((resolve, reject) => {
-      call.resolve = resolve
-      call.reject = reject
-    })
+    opening = call
+    call.promise = new Promise(takeResolvers)
+    opening = null
     this.pending.set(request, call)
     if (this.pending.size === 1) this.busyChanged()
     if (timeout !== undefined) {

@@ -211,11 +211,20 @@ function copyValue(e, depth) {
  * Clones an argument list for a receiver on this same thread (the
  * in-process link): a structured clone, exact by construction (see above).
  * Throws Electron's `An object could not be cloned.` as `encode` does.
+ * `args` is a fresh list its caller gives up (a rest parameter, a literal;
+ * every caller's is): a list of primitives only is its own clone.
  * @param {unknown[]} args
  * @returns {unknown[]}
  */
 function cloneLocal(args) {
   const n = args.length
+  let i = 0
+  while (i < n) {
+    const t = typeof args[i]
+    if ((t === 'object' && args[i] !== null) || t === 'function' || t === 'symbol') break
+    i++
+  }
+  if (i === n) return args
   const out = []
   let plain = true
   // Re-entered from a getter (that sends): this copy's slots follow the outer one's.
