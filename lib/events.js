@@ -53,7 +53,8 @@ class IpcMainEvent extends FrameEvent {
 /**
  * The event of a `sendSync`: assigning `returnValue` answers it. The first
  * assignment wins; reading gives `undefined` (as Electron). A value that
- * cannot be cloned throws in the listener and does not use up the answer.
+ * cannot be cloned, or is too large for the renderer, throws in the
+ * listener and does not use up the answer.
  */
 class IpcMainSyncEvent extends IpcMainEvent {
   /**
@@ -81,8 +82,10 @@ class IpcMainSyncEvent extends IpcMainEvent {
   set returnValue(value) {
     if (this.#done) return
     const enc = this.#encodeList([value])
-    this.#done = true
+    // Done only once delivered: an answer too large for the renderer throws
+    // here, in the listener, and does not use up the answer.
     this.#answer(enc)
+    this.#done = true
   }
 
   /** Answers with `undefined` unless it was answered. */
@@ -160,8 +163,8 @@ class IpcMainInvokeEvent extends FrameEvent {
 }
 
 /** Passed to renderer listeners: `{ sender, senderId, ports }`. */
-function rendererEvent(renderer) {
-  return { sender: renderer, senderId: 0, ports: [] }
+function rendererEvent(renderer, ports = []) {
+  return { sender: renderer, senderId: 0, ports }
 }
 
 module.exports = {

@@ -12,9 +12,10 @@ const errors = require('./errors')
 const { runHandler } = require('./calls')
 const { IpcMainEvent, IpcMainSyncEvent, IpcMainInvokeEvent, HandledCall, finishSync, syncAnswered } = require('./events')
 const { encodeFailure } = require('./error-shape')
-const { KIND } = require('./frames')
+const { KIND, checkFrameSize } = require('./frames')
 const { Pump, report, flusher, BATCH_FRAMES } = require('./pump')
 const { NativeHub } = require('./native')
+const teardown = require('./teardown')
 const {
   WebContents,
   kLink,
@@ -31,6 +32,10 @@ const links = require('./links')
 const kHubState = Symbol('ipc-main.hubState')
 const diagnostics = require('./diagnostics')
 const { buildStats, LocalCounters } = diagnostics
+const { kPortEnds, mainPorts, CODEC_PORTS, decodeIpcPorts, PORT_MESSAGE, PORT_CLOSE, PortLink } = require('./ports')
+const kPortLink = Symbol('ipc-main.portLink')
+/** The largest frame a socket renderer reads (from its handshake). */
+const kMaxFrame = Symbol('ipc-main.maxFrame')
 
 /** An own, non-enumerable, writable property (internal state). */
 function hide(target, key, value) {
@@ -200,7 +205,12 @@ class InvokeAnswer extends HandledCall {
 
   ok(enc) {
     finished(this.wc, this.request, this)
-    this.hub.result(this.wc, this.request, true, enc)
+    try {
+      this.hub.result(this.wc, this.request, true, enc)
+    } catch (err) {
+      // A result over the renderer's frame limit: the invoke fails instead.
+      this.fail(err)
+    }
   }
 
   fail(err) {
@@ -242,6 +252,7 @@ class Hub {
     /** spawnWorker calls waiting for their worker's CONNECT, by nonce. */
     this.expected = new Map()
     this.native = new NativeHub(() => this.pump.run(BATCH_FRAMES))
+    teardown.track(this.native)
     /** Rings each renderer sent to, once per synchronous stretch. */
     this.scheduleFlush = flusher(this.native)
     this.pump = new Pump(this.native, (kind, codec, renderer, request, channel, buf, start, end) =>
@@ -276,10 +287,22 @@ class Hub {
     }
     const wc = this.contents.get(renderer)
     if (wc === undefined) return
+    if (kind === PORT_MESSAGE || kind === PORT_CLOSE) {
+      // A child's port traffic, relayed here (lib/ports.js PortLink).
+      if (!wc[kLink].viaSocket) return
+      try {
+        this.portLink(wc).receive(kind, codec, request, channel, buf, start, end)
+      } catch (err) {
+        // Bytes from another process that are not a port frame: dropped.
+        console.error(`ipc-main: dropped a port frame from renderer #${renderer}: ${err.message}`)
+      }
+      return
+    }
     let args = null
     if (kind !== KIND.DISCONNECT) {
       try {
-        args = decode(codec, buf, start, end)
+        // CODEC_PORTS: a worker's postMessage, carrying port ends.
+        args = codec === CODEC_PORTS ? this.decodePorts(renderer, buf, start, end) : decode(codec, buf, start, end)
       } catch (err) {
         // Bytes from another process that are not what its codec says: that
         // message is dropped, main goes on.
@@ -334,6 +357,7 @@ class Hub {
       url: meta.url ?? '',
     })
     link.wc = wc
+    if (typeof meta.maxFrame === 'number') wc[kMaxFrame] = meta.maxFrame
     this.contents.set(renderer, wc)
     const waiter = this.expected.get(meta.nonce)
     if (waiter !== undefined) {
@@ -344,6 +368,8 @@ class Hub {
 
   onSend(wc, channel, args) {
     const event = new IpcMainEvent(wc)
+    // An in-process renderer's postMessage carries its ports on the list.
+    if (args[kPortEnds] !== undefined) event.ports = mainPorts(args)
     wc.emit('ipc-message', event, channel, ...args)
     wc.ipc.emit(channel, event, ...args)
     this.main.emit(channel, event, ...args)
@@ -395,6 +421,9 @@ class Hub {
    * synchronous stretch of sends.
    */
   sendTo(wc, kind, request, channel, enc) {
+    // Over what the renderer reads, the frame would end its connection.
+    const limit = wc[kMaxFrame]
+    if (limit !== undefined) checkFrameSize(channel, enc, limit)
     if (diagnostics.DEBUG) diagnostics.log('out', kind, channel, wc.id, diagnostics.sizeOf(enc.data))
     if (typeof enc.data === 'string') {
       this.native.sendStr(wc.id, kind, request, channel, enc.codec, enc.data)
@@ -402,6 +431,44 @@ class Hub {
       this.native.sendBytes(wc.id, kind, request, channel, enc.codec, enc.data)
     }
     this.scheduleFlush()
+  }
+
+  /**
+   * `wc.postMessage(channel, message, transfer)` (checked by the caller for
+   * a live wc and a string channel): one MESSAGE whose listener gets
+   * `(event, message)` and the ports in `event.ports`, through `wc`'s link
+   * (in-process, the clone and its ports stay in JS; to a worker the ends
+   * go by id, CODEC_PORTS, routed by src/ports.rs; to a child process
+   * through its PortLink: docs/architecture.md "ports").
+   */
+  postTo(wc, channel, message, transfer) {
+    const { data, ends } = require('./ports').prepareIpc(message, transfer)
+    wc[kLink].postMessage(channel, data, ends)
+  }
+
+  /** The port relay of a socket renderer (made on first use). */
+  portLink(wc) {
+    let link = wc[kPortLink]
+    if (link === undefined) {
+      link = new PortLink((kind, request, channel, enc) => {
+        if (wc.isDestroyed()) return
+        try {
+          this.sendTo(wc, kind, request, channel, enc)
+        } catch (err) {
+          // Over the child's frame limit: that message cannot go (the
+          // relay has no caller to throw to).
+          console.error(`ipc-main: dropped a port message for renderer #${wc.id}: ${err.message}`)
+        }
+      })
+      wc[kPortLink] = link
+    }
+    return link
+  }
+
+  /** A CODEC_PORTS payload from renderer `renderer` (a worker's or a child's). */
+  decodePorts(renderer, buf, start, end) {
+    const wc = this.contents.get(renderer)
+    return decodeIpcPorts(buf, start, end, wc !== undefined && wc[kLink].viaSocket ? this.portLink(wc) : null)
   }
 
   /**
@@ -414,6 +481,8 @@ class Hub {
 
   /** Main forgets `wc`'s renderer for good: 'destroyed'. */
   gone(wc, crashed) {
+    // A child that went away closes the ends it held (their peers get 'close').
+    wc[kPortLink]?.gone()
     this.contents.delete(wc.id)
     wc[kLink].close()
     destroy(wc, crashed)
@@ -446,6 +515,7 @@ class Hub {
     this.lane.flush()
     this.pump.run(Infinity)
     this.native.close()
+    teardown.untrack(this.native)
     if (this.listening !== null) require('./socket').unlisten(this)
     for (const wc of [...this.contents.values()]) this.gone(wc, false)
   }

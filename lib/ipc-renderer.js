@@ -11,6 +11,8 @@ const { Calls, checkInvokeOptions, runHandler } = require('./calls')
 const { encodeFailure } = require('./error-shape')
 const { rendererEvent, HandledCall } = require('./events')
 const { KIND } = require('./frames')
+const ports = require('./ports')
+const { rendererPorts, kPortEnds } = ports
 
 const kPort = Symbol('ipc-main.port')
 const kState = Symbol('ipc-main.state')
@@ -211,6 +213,42 @@ class IpcRenderer extends EventEmitter {
   }
 
   /**
+   * Sends one message with ports (Electron's `ipcRenderer.postMessage`):
+   * main's listener gets `(event, message)`, the ports (as
+   * MessagePortMain) in `event.ports`. Throws `Invalid value for transfer`
+   * for a bad list, DataCloneError for a duplicate or neutered port, and
+   * `An object could not be cloned.`; nothing is sent then.
+   * @param {string} channel
+   * @param {any} message
+   * @param {Array<object>} [transfer]
+   */
+  postMessage(channel, message, transfer) {
+    const state = this[kState]
+    if (state.status === RELEASED) throw errors.contextReleased()
+    checkChannel(channel)
+    const port = this[kPort]
+    if (port.postList === undefined) {
+      // Another thread (the ends leave by id, src/ports.rs) or process
+      // (through this renderer's PortLink).
+      const { data, ends } = ports.prepareIpc(message, transfer)
+      if (state.status === DISCONNECTED) {
+        ports.dropEnds(ends)
+        return
+      }
+      const enc = ends.length === 0 ? port.encode([data]) : ports.encodeIpcPorts(data, ends, portLinkOf(this))
+      port.send(KIND.SEND, 0, channel, enc)
+      return
+    }
+    const { data, ends } = ports.prepareIpc(message, transfer)
+    if (state.status === DISCONNECTED) {
+      ports.dropEnds(ends)
+      return
+    }
+    // In-process: the clone and its ports stay in JS, as a whole list.
+    port.postList(channel, ports.portList(data, ends))
+  }
+
+  /**
    * Sends a synchronous message; blocks until main assigns
    * `event.returnValue`, and returns it.
    * @param {string} channel
@@ -289,6 +327,7 @@ class IpcRenderer extends EventEmitter {
     const state = this[kState]
     if (state.status === RELEASED) return
     state.status = RELEASED
+    state.portLink?.gone()
     for (const call of state.handling.values()) call.abort(errors.contextReleased())
     state.handling.clear()
     state.calls.rejectAll(errors.contextReleased)
@@ -333,7 +372,13 @@ class IpcRenderer extends EventEmitter {
       ok: (enc) => {
         done()
         // Main went away meanwhile: nobody waits for the answer.
-        if (state.status === OPEN) port.send(KIND.INVOKE_REPLY_OK, request, channel, enc)
+        if (state.status !== OPEN) return
+        try {
+          port.send(KIND.INVOKE_REPLY_OK, request, channel, enc)
+        } catch (err) {
+          // A result over main's frame limit: main's invoke fails instead.
+          fail(err)
+        }
       },
       fail,
     })
@@ -344,6 +389,8 @@ class IpcRenderer extends EventEmitter {
     const state = this[kState]
     if (state.status !== OPEN) return
     state.status = DISCONNECTED
+    // Ends that talked through main are cut off: their peers get 'close'.
+    state.portLink?.gone()
     state.calls.rejectAll(errors.disconnected)
     // Nobody waits for the answers of main's invokes any more.
     for (const call of state.handling.values()) call.abort(errors.disconnected())
@@ -354,15 +401,28 @@ class IpcRenderer extends EventEmitter {
 
   /** One frame from main, as drained from a native inbox. */
   [kOnFrame](kind, codec, request, channel, buf, start, end) {
-    this[kOnMessage](kind, request, channel, decode(codec, buf, start, end))
+    if (kind === ports.PORT_MESSAGE || kind === ports.PORT_CLOSE) {
+      // Port traffic of this process's ends, relayed by main.
+      const link = portLinkOf(this)
+      if (link !== null) link.receive(kind, codec, request, channel, buf, start, end)
+      return
+    }
+    // CODEC_PORTS: main's postMessage to this thread; the ends arrive by id.
+    const args =
+      codec === ports.CODEC_PORTS ? ports.decodeIpcPorts(buf, start, end, portLinkOf(this)) : decode(codec, buf, start, end)
+    this[kOnMessage](kind, request, channel, args)
   }
 
   /** One message from main, its arguments decoded (or cloned, in-process). */
   [kOnMessage](kind, request, channel, args) {
     switch (kind) {
-      case KIND.MESSAGE:
-        this.emit(channel, rendererEvent(this), ...args)
+      case KIND.MESSAGE: {
+        // A postMessage's list carries its ports (main's, in-process; or
+        // decoded from CODEC_PORTS by kOnFrame).
+        const ends = args[kPortEnds]
+        this.emit(channel, ends === undefined ? rendererEvent(this) : rendererEvent(this, rendererPorts(args)), ...args)
         break
+      }
       case KIND.RESULT_OK:
       case KIND.RESULT_ERR:
         this[kSettle](request, kind === KIND.RESULT_OK, args)
@@ -468,6 +528,26 @@ function refusedRenderer(failure) {
     if (state.status === DISCONNECTED) r.emit('disconnected')
   })
   return r
+}
+
+/**
+ * The port relay of a renderer in another process than its main (made on
+ * first use); null for a renderer on a thread of main's process, whose ends
+ * are routed by the process-wide table directly.
+ */
+function portLinkOf(renderer) {
+  const state = renderer[kState]
+  if (state.portLink !== undefined) return state.portLink
+  const port = renderer[kPort]
+  const { WorkerPort } = require('./worker')
+  if (port.postList !== undefined || port instanceof WorkerPort) {
+    state.portLink = null
+  } else {
+    state.portLink = new ports.PortLink((kind, request, channel, enc) => {
+      if (state.status === OPEN) port.send(kind, request, channel, enc)
+    })
+  }
+  return state.portLink
 }
 
 /** Whether `renderer` is still connected (not closed, main not gone). */

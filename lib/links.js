@@ -9,6 +9,8 @@
 //   settle(request, ok, enc)           the answer to its invoke
 //   close()                            main forgets it (it went away, or
 //                                      main closes); the renderer is told
+//   postMessage(channel, data, ends)   wc.postMessage's one message, with
+//                                      the ends of its transferred ports
 // plus what differs by transport as data and small helpers:
 //   encode(list)                       how main encodes an answer for it
 //   syncInline                         its sendSync waits on main's stack
@@ -29,6 +31,9 @@ const { report } = require('./pump')
 const { attachRenderer } = require('./native')
 const { kSettle, kDisconnect, kOnMessage, isOpen } = require('./ipc-renderer')
 const diagnostics = require('./diagnostics')
+
+/** lib/ports.js, required on first use (it requires the renderer side). */
+const ports = () => require('./ports')
 
 // ------------------------------------------------------------ other threads
 
@@ -54,6 +59,16 @@ class ThreadLink {
 
   settle(request, ok, enc) {
     this.send(ok ? KIND.RESULT_OK : KIND.RESULT_ERR, request, '', enc)
+  }
+
+  postMessage(channel, data, ends) {
+    // The ends leave this thread by id (src/ports.rs routes them).
+    this.send(KIND.MESSAGE, 0, channel, ends.length === 0 ? encode([data]) : ports().encodeIpcPorts(data, ends, this.portLink()))
+  }
+
+  /** What relays this renderer's port traffic: none on a thread of this process. */
+  portLink() {
+    return null
   }
 
   encode(list) {
@@ -87,6 +102,11 @@ class SocketLink extends ThreadLink {
     return socket.socketEnded(this.wc, explicit) ? socket.childCrashed(this.wc) : null
   }
 
+  portLink() {
+    // Another process: its ends go through the hub's relay for it.
+    return this.hub.portLink(this.wc)
+  }
+
   close() {
     // A forked child no longer keeps a hub that listens only for it alive.
     require('./socket').forkGone(this.wc)
@@ -104,6 +124,8 @@ const resolved = Promise.resolve()
 const TURN_BUDGET = 1024
 /** Flag on a queued kind: the payload slot holds the only argument itself. */
 const ONE_ARG = 0x100
+/** Flag on a queued kind (down): the payload slot holds the argument list itself. */
+const LIST = 0x200
 /** Array slots per queued message: link or port, kind, request, channel, payload. */
 const STRIDE = 5
 
@@ -223,21 +245,30 @@ class LocalLane {
     return this.up.size + this.down.size
   }
 
-  /** Queues a renderer's message for main. */
-  pushUp(link, kind, request, channel, args) {
+  /**
+   * Queues a renderer's message for main; `whole` keeps its list as it is
+   * (a postMessage's carries its ports).
+   */
+  pushUp(link, kind, request, channel, args, whole = false) {
     // Counted when queued, as Rust counts what enters its inbox.
     this.hub.localCounters.addIn(kind)
     // One argument (the common case) is held without its list, which is
     // made again on delivery: a burst held in the lane is fewer objects for
     // the garbage collector to copy.
-    if (args !== null && args.length === 1) this.up.push(link, kind | ONE_ARG, request, channel, args[0])
+    if (!whole && args !== null && args.length === 1) this.up.push(link, kind | ONE_ARG, request, channel, args[0])
     else this.up.push(link, kind, request, channel, args)
     if (!this.scheduled) this.schedule()
   }
 
-  /** Queues main's message for an in-process renderer. */
+  /** Queues main's message for an in-process renderer (`enc` encoded). */
   pushDown(port, kind, request, channel, enc) {
     this.down.push(port, kind, request, channel, enc)
+    if (!this.scheduled) this.schedule()
+  }
+
+  /** As pushDown(), with its argument list as it is delivered (a postMessage's, with its ports). */
+  pushDownList(port, kind, request, channel, list) {
+    this.down.push(port, kind | LIST, request, channel, list)
     if (!this.scheduled) this.schedule()
   }
 
@@ -314,9 +345,14 @@ class LocalLane {
       q.advance(h)
       limit--
       const renderer = port.renderer
-      if (renderer === null || !isOpen(renderer)) continue
+      if (renderer === null || !isOpen(renderer)) {
+        // Ports nobody will receive are closed (their peers get 'close').
+        if (kind & LIST) ports().dropEnds(enc[ports().kPortEnds] ?? [])
+        continue
+      }
       try {
-        renderer[kOnMessage](kind, request, channel, decodeLocal(enc))
+        if (kind & LIST) renderer[kOnMessage](kind ^ LIST, request, channel, enc)
+        else renderer[kOnMessage](kind, request, channel, decodeLocal(enc))
       } catch (err) {
         report(err)
       }
@@ -363,6 +399,13 @@ class LocalLink {
     this.hub.localCounters.add(KIND.SYNC_REPLY, 0)
     if (diagnostics.DEBUG) diagnostics.log('out', KIND.SYNC_REPLY, '', this.wc.id, null)
     this.port.syncReplies.set(request, list)
+  }
+
+  postMessage(channel, data, ends) {
+    this.hub.localCounters.add(KIND.MESSAGE, 0)
+    if (diagnostics.DEBUG) diagnostics.log('out', KIND.MESSAGE, channel, this.wc.id, null)
+    // The clone and its ports stay in JS.
+    this.hub.lane.pushDownList(this.port, KIND.MESSAGE, 0, channel, ports().portList(data, ends))
   }
 
   settle(request, ok, list) {
@@ -417,6 +460,16 @@ class LocalPort extends NativePort {
     if (link.forgotten) return false
     this.hub.lane.pushUp(link, kind, request, channel, list)
     return true
+  }
+
+  /** ipcRenderer.postMessage: `list` carries its ports, so it is queued whole. */
+  postList(channel, list) {
+    const link = this.link
+    if (link.forgotten) {
+      ports().dropEnds(list[ports().kPortEnds] ?? [])
+      return
+    }
+    this.hub.lane.pushUp(link, KIND.SEND, 0, channel, list, true)
   }
 
   sendSync(request, channel, list) {

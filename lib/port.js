@@ -8,6 +8,7 @@
 const errors = require('./errors')
 const { encode, fromTagged } = require('./codec')
 const { Pump, flusher, BATCH_FRAMES } = require('./pump')
+const { checkFrameSize } = require('./frames')
 
 class NativePort {
   /**
@@ -74,6 +75,7 @@ class RemotePort extends NativePort {
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
     const worst = 20 + channel.length * 3 + (isString ? data.length * 3 : data.length)
     if (worst > BATCH_BYTES || worst > this.maxFrame) {
+      checkFrameSize(channel, enc, this.maxFrame)
       if (!this.handOver()) return false
       const ok = isString
         ? this.native.sendStr(kind, request, channel, enc.codec, data)
@@ -130,6 +132,7 @@ class RemotePort extends NativePort {
   }
 
   sendSync(request, channel, enc) {
+    checkFrameSize(channel, enc, this.maxFrame)
     // Everything sent before goes first.
     if (!this.handOver()) return null
     const reply =

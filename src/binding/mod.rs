@@ -14,6 +14,7 @@
 
 mod doorbell;
 mod hub;
+mod ports;
 mod registry;
 mod renderer;
 #[cfg(unix)]
@@ -127,11 +128,16 @@ pub(crate) fn frame_within(
 }
 
 /// Checks a batch of frames a renderer's JS wrote back to back: whole
-/// frames, each a kind a renderer sends, none over `limit`.
+/// frames, each a kind a renderer sends (port frames included: a child's
+/// ports talk through its socket), none over `limit`.
 pub(crate) fn check_batch(mut batch: &[u8], limit: usize) -> CoreResult<()> {
   while !batch.is_empty() {
     match wire::parse(batch, limit)? {
-      Some((f, n)) if f.kind < wire::kind::MESSAGE && f.kind != wire::kind::CONNECT => {
+      Some((f, n))
+        if (f.kind < wire::kind::MESSAGE && f.kind != wire::kind::CONNECT)
+          || f.kind == wire::kind::PORT_MESSAGE
+          || f.kind == wire::kind::PORT_CLOSE =>
+      {
         batch = &batch[n..]
       }
       Some(_) => {
