@@ -84,7 +84,7 @@ class IpcMain extends IpcScope {
   /**
    * Listens on a local socket for renderers in other processes (API.md §6).
    * Called again without options, resolves with the same address.
-   * @param {{ path?: string, maxFrameSize?: number }} [options]
+   * @param {{ path?: string, maxFrameSize?: number, maxQueueBytes?: number }} [options]
    * @returns {Promise<{ address: string, token: string }>}
    */
   listen(options) {
@@ -497,7 +497,9 @@ class Hub {
    */
   closeSocket() {
     if (this.listening === null) return
-    // Deliver what socket renderers sent before the close.
+    // Deliver what socket renderers sent before the close (also what is
+    // still in their sockets: they are read on this thread).
+    this.native.readSockets()
     this.pump.run(Infinity)
     this.native.unlisten()
     require('./socket').unlisten(this)
@@ -513,6 +515,7 @@ class Hub {
   close() {
     // Deliver what renderers sent before the close.
     this.lane.flush()
+    if (this.listening !== null) this.native.readSockets()
     this.pump.run(Infinity)
     this.native.close()
     teardown.untrack(this.native)

@@ -23,6 +23,9 @@ pub struct NativeHub {
   owed: HashSet<u32>,
   #[cfg(unix)]
   listener: Option<crate::transport::server::Listener>,
+  /// Socket connections read on this thread's loop.
+  #[cfg(unix)]
+  readers: super::socket::Readers,
   /// Held for its `Drop`: unregisters the env hook.
   _teardown: EnvTeardown,
 }
@@ -122,6 +125,8 @@ impl NativeHub {
   /// Creates a hub whose doorbell calls `onDoorbell()` on this thread.
   #[napi(constructor, catch_unwind)]
   pub fn new(env: Env, on_doorbell: Function<'_, (), UnknownReturnValue>) -> Result<Self> {
+    #[cfg(unix)]
+    let readers = super::socket::Readers::new(&env, &on_doorbell);
     let bell = Arc::new(TsfnBell::new(&env, on_doorbell)?);
     let hub = Hub::new(Box::new(SharedBell(bell.clone())));
     let teardown = EnvTeardown::new(&env, &hub)?;
@@ -133,6 +138,8 @@ impl NativeHub {
       owed: HashSet::new(),
       #[cfg(unix)]
       listener: None,
+      #[cfg(unix)]
+      readers,
     })
   }
 
@@ -151,15 +158,24 @@ impl NativeHub {
     max_frames: u32,
     max_bytes: u32,
   ) -> Result<Option<Either<BufferSlice<'env>, Buffer>>> {
+    // New socket connections are read from here on, before the frames
+    // that announce them are handed out.
+    #[cfg(unix)]
+    if let Some(l) = &self.listener {
+      self.readers.adopt(env, l);
+    }
     let bell = &self.bell;
-    super::drain_inbox(
+    let out = super::drain_inbox(
       env,
       &self.hub.inbox,
       &mut self.scratch,
       max_frames,
       max_bytes,
       || bell.release(),
-    )
+    );
+    #[cfg(unix)]
+    self.readers.resume();
+    out
   }
 
   /// Queues a frame for renderer `renderer` (JSON payload), rung at the next
@@ -278,16 +294,24 @@ impl NativeHub {
     crate::hub::forget_worker(nonce as u64);
   }
 
-  /// Listens on a Unix socket at `path` for renderers presenting `token`.
-  /// Throws with Node's code for a bind error (`EADDRINUSE`, ...), or
-  /// `IPC_ALREADY_LISTENING`.
+  /// Listens on a Unix socket at `path` for renderers presenting `token`;
+  /// connections are not read while the inbox holds more than `maxQueue`
+  /// bytes. Throws with Node's code for a bind error (`EADDRINUSE`, ...),
+  /// or `IPC_ALREADY_LISTENING`.
   #[cfg(unix)]
   #[napi(catch_unwind)]
-  pub fn listen(&mut self, path: String, token: String, max_frame: f64) -> Result<(), Code> {
+  pub fn listen(
+    &mut self,
+    path: String,
+    token: String,
+    max_frame: f64,
+    max_queue: f64,
+  ) -> Result<(), Code> {
     if self.listener.is_some() {
       return Err(to_js(crate::error::IpcError::AlreadyListening));
     }
-    let l = super::socket::listen(self.hub.clone(), path, token, max_frame).map_err(to_js)?;
+    let l =
+      super::socket::listen(self.hub.clone(), path, token, max_frame, max_queue).map_err(to_js)?;
     self.listener = Some(l);
     Ok(())
   }
@@ -304,13 +328,25 @@ impl NativeHub {
     let _ = timeout_ms;
   }
 
+  /// Reads what socket renderers sent that is still in their sockets into
+  /// the inbox, now (before a close delivers what they sent).
+  #[napi(catch_unwind)]
+  pub fn read_sockets(&mut self, env: &Env) {
+    #[cfg(unix)]
+    self.readers.read_now(env, self.listener.as_ref());
+    #[cfg(not(unix))]
+    let _ = env;
+  }
+
   /// Stops listening and closes every socket renderer's connection (each
   /// is told first); the hub and its other renderers go on. `false` if it
   /// was not listening.
   #[napi(catch_unwind)]
-  pub fn unlisten(&mut self) -> bool {
+  pub fn unlisten(&mut self, env: &Env) -> bool {
     #[cfg(unix)]
     if let Some(l) = self.listener.take() {
+      // Connections not adopted yet are read to their end like the others.
+      self.readers.adopt(env, &l);
       l.close();
       return true;
     }
@@ -332,6 +368,9 @@ impl NativeHub {
     if let Some(l) = listener {
       l.finish();
     }
+    // Paused connections read on, to see their end (the hub refuses more).
+    #[cfg(unix)]
+    self.readers.resume();
     self.bell.keep_alive(false);
     self.bell.release();
   }

@@ -19,6 +19,8 @@ mod registry;
 mod renderer;
 #[cfg(unix)]
 mod socket;
+#[cfg(unix)]
+mod uv;
 
 use std::borrow::Cow;
 
