@@ -143,11 +143,13 @@ describe("WebContents 'ipc-message' and 'ipc-message-sync' events", SUITE, () =>
 })
 
 describe('WebContents#ipc', SUITE, () => {
-  it('is an IpcMain with its own "error" guard, the same object on every access', async (t) => {
+  it('is a scope (the class IpcMain extends) with its own "error" guard, the same object on every access', async (t) => {
     const { hub, r } = setup(t)
     const wc = await webContentsOf(hub, r)
-    assert.ok(wc.ipc instanceof IpcMain)
+    assert.ok(hub instanceof wc.ipc.constructor, 'IpcMain extends the class of wc.ipc')
+    assert.ok(!(wc.ipc instanceof IpcMain), 'a scope has no renderers of its own')
     assert.ok(wc.ipc instanceof EventEmitter)
+    for (const name of ['on', 'once', 'handle', 'handleOnce', 'removeHandler']) assert.equal(typeof wc.ipc[name], 'function')
     assert.equal(wc.ipc, wc.ipc)
     assert.notEqual(wc.ipc, hub)
     assert.deepEqual(wc.ipc.eventNames(), ['error'])

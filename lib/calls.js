@@ -75,6 +75,14 @@ function onTimeout(calls, request) {
   calls.giveUp(request, 'timeout')
 }
 
+/** The call whose promise is being made (the executor runs at once). */
+let opening = null
+/** One executor for every call's promise: no closure per call. */
+function takeResolvers(resolve, reject) {
+  opening.resolve = resolve
+  opening.reject = reject
+}
+
 /** The invokes one caller has in flight to one peer. */
 class Calls {
   /**
@@ -119,10 +127,9 @@ class Calls {
   open(channel, timeout, signal) {
     const request = this.nextRequest()
     const call = new Call(request, channel)
-    call.promise = new Promise((resolve, reject) => {
-      call.resolve = resolve
-      call.reject = reject
-    })
+    opening = call
+    call.promise = new Promise(takeResolvers)
+    opening = null
     this.pending.set(request, call)
     if (this.pending.size === 1) this.busyChanged()
     if (timeout !== undefined) {
@@ -194,33 +201,42 @@ class Calls {
 
 /**
  * Runs the handler of an invoke (either direction) and answers once:
- * `ok(enc)` with its encoded result, or `fail(err)` if it throws, rejects,
- * or its result cannot be encoded.
+ * `answer.ok(enc)` with its encoded result, or `answer.fail(err)` if it
+ * throws, rejects, or its result cannot be encoded. A plain value (not an
+ * object or function, so there is no `then` to read) is answered at once;
+ * anything else as `await` would take it.
  * @param {Function} handler
  * @param {object} event
  * @param {unknown[]} args
- * @param {(value: unknown) => { codec: number, data: string | Buffer }} encodeResult
- * @param {(enc: { codec: number, data: string | Buffer }) => void} ok
- * @param {(err: unknown) => void} fail
+ * @param {{ encode(value: unknown): unknown, ok(enc: unknown): void, fail(err: unknown): void }} answer
  */
-function runHandler(handler, event, args, encodeResult, ok, fail) {
+function runHandler(handler, event, args, answer) {
   let result
   try {
     result = handler(event, ...args)
   } catch (err) {
-    fail(err)
+    answer.fail(err)
     return
   }
-  Promise.resolve(result).then((value) => {
-    let enc
-    try {
-      enc = encodeResult(value)
-    } catch (err) {
-      fail(err)
-      return
-    }
-    ok(enc)
-  }, fail)
+  if ((typeof result !== 'object' || result === null) && typeof result !== 'function') {
+    answerWith(answer, result)
+    return
+  }
+  Promise.resolve(result).then(
+    (value) => answerWith(answer, value),
+    (err) => answer.fail(err),
+  )
+}
+
+function answerWith(answer, value) {
+  let enc
+  try {
+    enc = answer.encode(value)
+  } catch (err) {
+    answer.fail(err)
+    return
+  }
+  answer.ok(enc)
 }
 
 module.exports = { Calls, checkInvokeOptions, runHandler }

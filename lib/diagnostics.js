@@ -2,9 +2,9 @@
 // Diagnostics (API.md §7): IPC_MAIN_DEBUG=1 (or DEBUG=ipc-main) logs every
 // message a hub receives or sends to stderr, and ipcMain.stats() reports
 // counters per kind and direction. Frames that cross the hub's Rust queue
-// and links (and a worker's sync answers) are counted in Rust; the
-// in-process shortcuts (an in-process renderer's invoke results and sync
-// answers) are counted here.
+// and links (and a worker's sync answers) are counted in Rust; in-process
+// renderers' messages, both ways, never reach Rust and are counted here
+// (lib/links.js LocalLane and LocalLink).
 
 const { KIND } = require('./frames')
 
@@ -62,16 +62,26 @@ function log(direction, kind, channel, renderer, bytes) {
   process.stderr.write(`ipc-main: ${direction === 'in' ? 'in ' : 'out'} ${name}${ch} renderer #${renderer} ${size}\n`)
 }
 
-/** Counts of the in-process shortcuts, per kind (out direction). */
+/**
+ * Counts of in-process messages, per kind: `in` (renderer -> main, their
+ * payloads clones, so no bytes) and out (`msgs`/`bytes`, main -> renderer).
+ */
 class LocalCounters {
   constructor() {
     this.msgs = new Float64Array(32)
     this.bytes = new Float64Array(32)
+    this.in = { msgs: new Float64Array(32), bytes: new Float64Array(32) }
   }
 
+  /** One message out, of `bytes` encoded bytes (0 for a clone). */
   add(kind, bytes) {
     this.msgs[kind]++
     this.bytes[kind] += bytes
+  }
+
+  /** One message in (a clone: no bytes). */
+  addIn(kind) {
+    this.in.msgs[kind]++
   }
 }
 
@@ -93,7 +103,7 @@ function buildStats(native, local, depth) {
     }
     return { perKind: out, messages, bytes }
   }
-  const inSide = side(IN_KINDS, 0, null)
+  const inSide = side(IN_KINDS, 0, local ? local.in : null)
   const outSide = side(OUT_KINDS, 64, local)
   return {
     messagesIn: inSide.messages,

@@ -1,9 +1,8 @@
 'use strict'
 // The event objects listeners and handlers receive (API.md §3).
 
-const { encodeValue } = require('./codec')
+const { encode } = require('./codec')
 
-const kSync = Symbol('ipc-main.sync')
 const kFrameOf = Symbol('ipc-main.frame')
 
 function defineReply(event, fn) {
@@ -58,10 +57,22 @@ class IpcMainEvent extends FrameEvent {
  * listener and does not use up the answer.
  */
 class IpcMainSyncEvent extends IpcMainEvent {
-  constructor(sender, answer) {
+  /**
+   * @param {object} sender the WebContents
+   * @param {(enc: unknown) => void} answer delivers the encoded value
+   * @param {(list: unknown[]) => unknown} [encodeList] how the sender's link
+   *   encodes it (a clone in-process; bytes for another thread or process)
+   */
+  // Private fields, not a defineProperty'd symbol: set in the constructor
+  // at the cost of a plain store, and invisible to inspect and deepEqual.
+  #done = false
+  #answer
+  #encodeList
+
+  constructor(sender, answer, encodeList = encode) {
     super(sender)
-    // answer(enc) delivers the encoded value; state.done once answered.
-    Object.defineProperty(this, kSync, { value: { done: false, answer } })
+    this.#answer = answer
+    this.#encodeList = encodeList
   }
 
   get returnValue() {
@@ -69,27 +80,33 @@ class IpcMainSyncEvent extends IpcMainEvent {
   }
 
   set returnValue(value) {
-    const state = this[kSync]
-    if (state.done) return
-    const enc = encodeValue(value)
-    state.answer(enc)
-    state.done = true
+    if (this.#done) return
+    const enc = this.#encodeList([value])
+    // Done only once delivered: an answer too large for the renderer throws
+    // here, in the listener, and does not use up the answer.
+    this.#answer(enc)
+    this.#done = true
+  }
+
+  /** Answers with `undefined` unless it was answered. */
+  static finish(event) {
+    if (!event.#done) {
+      event.#done = true
+      event.#answer(event.#encodeList([undefined]))
+    }
+  }
+
+  /** Whether it was answered. */
+  static answered(event) {
+    return event.#done
   }
 }
 
 /** Answers a sync event with `undefined` unless it was answered. */
-function finishSync(event) {
-  const state = event[kSync]
-  if (!state.done) {
-    state.done = true
-    state.answer(encodeValue(undefined))
-  }
-}
+const finishSync = (event) => IpcMainSyncEvent.finish(event)
 
 /** Whether a sync event was answered. */
-const syncAnswered = (event) => event[kSync].done
-
-const kCall = Symbol('ipc-main.call')
+const syncAnswered = (event) => IpcMainSyncEvent.answered(event)
 
 /**
  * Main's side of one invoke being handled: what `event.signal` aborts on
@@ -127,9 +144,11 @@ class IpcMainInvokeEvent extends FrameEvent {
    * @param {object} sender the WebContents
    * @param {HandledCall} call
    */
+  #call
+
   constructor(sender, call) {
     super(sender)
-    Object.defineProperty(this, kCall, { value: call })
+    this.#call = call
   }
 
   /**
@@ -139,7 +158,7 @@ class IpcMainInvokeEvent extends FrameEvent {
    * @type {AbortSignal}
    */
   get signal() {
-    return this[kCall].signal
+    return this.#call.signal
   }
 }
 

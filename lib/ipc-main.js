@@ -1,10 +1,13 @@
 'use strict'
-// IpcMain (API.md §2) and the hub behind it: dispatch of renderer frames in
+// IpcMain (API.md §2) and the hub behind it: dispatch of renderer messages in
 // Electron's order ('ipc-message' on the WebContents, then `wc.ipc`, then the
 // hub's own listeners; invoke to the first handler of `wc.ipc`, ipcMain).
+// Where a renderer's frames come from and how main's answers reach it is its
+// link's business (lib/links.js): the hub never asks which transport it is.
 
-const { RegistryEmitter, kRegistry, snapshotOf } = require('./emitter')
-const { encode, encodeValue, encodeLocal, decode, toTagged, CODEC_LOCAL } = require('./codec')
+const { RegistryEmitter, snapshotOf } = require('./emitter')
+const { IpcScope, handlerOf } = require('./scope')
+const { decode } = require('./codec')
 const errors = require('./errors')
 const { runHandler } = require('./calls')
 const { IpcMainEvent, IpcMainSyncEvent, IpcMainInvokeEvent, HandledCall, finishSync, syncAnswered } = require('./events')
@@ -15,6 +18,7 @@ const { NativeHub } = require('./native')
 const teardown = require('./teardown')
 const {
   WebContents,
+  kLink,
   destroy,
   announceDestroyed,
   rejectCalls,
@@ -23,18 +27,14 @@ const {
   cancelled,
   answered,
 } = require('./web-contents')
+const links = require('./links')
 
 const kHubState = Symbol('ipc-main.hubState')
-const kScope = Symbol('ipc-main.scope')
 const diagnostics = require('./diagnostics')
 const { buildStats, LocalCounters } = diagnostics
-const kLocalPort = Symbol('ipc-main.localPort')
-const kSocket = Symbol('ipc-main.socket')
 const { kPortEnds, mainPorts, CODEC_PORTS, decodeIpcPorts } = require('./ports')
 /** The largest frame a socket renderer reads (from its handshake). */
 const kMaxFrame = Symbol('ipc-main.maxFrame')
-
-function noop() {}
 
 /** An own, non-enumerable, writable property (internal state). */
 function hide(target, key, value) {
@@ -43,9 +43,10 @@ function hide(target, key, value) {
 
 /**
  * Electron's ipcMain: a real EventEmitter whose listener and handler
- * registration lives in the Rust registry.
+ * registration lives in the Rust registry (IpcScope), and the hub of its
+ * renderers.
  */
-class IpcMain extends RegistryEmitter {
+class IpcMain extends IpcScope {
   constructor() {
     super()
     // Mutable state in one object, so `Object.create(ipcMain)` wrappers
@@ -53,46 +54,6 @@ class IpcMain extends RegistryEmitter {
     // what it copies from Electron's ipcMain (EventEmitter's own fields,
     // handle and handleOnce).
     hide(this, kHubState, { hub: null, refed: true })
-    hide(this, kScope, false)
-    // Electron's guard: a renderer message on channel 'error' never throws.
-    this.on('error', noop)
-  }
-
-  // handle and handleOnce are own, enumerable properties bound to this hub,
-  // as Electron's IpcMainImpl defines them (class-field arrow functions):
-  // libraries build `{ ...ipcMain, send }` and call `handle` on the copy.
-  // removeHandler stays on the prototype, as there.
-
-  /**
-   * Registers the handler that answers `invoke(channel)`.
-   * @param {string} channel
-   * @param {(event: IpcMainInvokeEvent, ...args: any[]) => any} handler
-   */
-  handle = (channel, handler) => {
-    const reg = this[kRegistry]
-    if (reg.hasHandler(String(channel))) throw errors.secondHandler(channel)
-    if (typeof handler !== 'function') throw errors.handlerNotFunction(handler)
-    reg.setHandler(String(channel), handler)
-  }
-
-  /**
-   * As handle(), removed before the first invoke is handled.
-   * @param {string} channel
-   * @param {(event: IpcMainInvokeEvent, ...args: any[]) => any} handler
-   */
-  handleOnce = (channel, handler) => {
-    this.handle(channel, (event, ...args) => {
-      this.removeHandler(channel)
-      return handler(event, ...args)
-    })
-  }
-
-  /**
-   * Removes the handler of `channel`, if any.
-   * @param {string} channel
-   */
-  removeHandler(channel) {
-    this[kRegistry].removeHandler(String(channel))
   }
 
   /**
@@ -173,7 +134,6 @@ class IpcMain extends RegistryEmitter {
    * @type {string | null}
    */
   get address() {
-    if (this[kScope]) return null
     return this[kHubState].hub?.listening?.address ?? null
   }
 
@@ -202,9 +162,15 @@ class IpcMain extends RegistryEmitter {
    * @returns {object}
    */
   stats() {
-    const hub = this[kScope] ? null : this[kHubState].hub
-    const stats =
-      hub === null ? buildStats(null, null, [0, 0, 0]) : buildStats(hub.native.counters(), hub.localCounters, hub.native.depth())
+    const hub = this[kHubState].hub
+    let stats
+    if (hub === null) stats = buildStats(null, null, [0, 0, 0])
+    else {
+      const depth = hub.native.depth()
+      // In-process messages wait in the hub's JS lane, not in Rust.
+      depth[0] += hub.lane.size
+      stats = buildStats(hub.native.counters(), hub.localCounters, depth)
+    }
     stats.ports = portStats()
     return stats
   }
@@ -218,7 +184,6 @@ function portStats() {
 
 /** The hub of a top-level IpcMain, made on first need. */
 function hubOf(main) {
-  if (main[kScope]) throw new Error('webContents.ipc is a scope of ipcMain and has no renderers of its own')
   const state = main[kHubState]
   if (state.hub === null) state.hub = new Hub(main, state)
   return state.hub
@@ -229,6 +194,42 @@ function setRef(main, on) {
   state.refed = on
   const hub = state.hub
   if (hub !== null && hub.listening !== null) require('./socket').updateKeepAlive(hub)
+}
+
+/**
+ * Main's side of one invoke of a renderer: what `event.signal` aborts on
+ * (a HandledCall), and how its answer goes back (runHandler's sink), in one
+ * object per invoke.
+ */
+class InvokeAnswer extends HandledCall {
+  constructor(hub, wc, request, channel) {
+    super(channel)
+    this.hub = hub
+    this.wc = wc
+    this.request = request
+  }
+
+  encode(value) {
+    return this.wc[kLink].encode([value])
+  }
+
+  ok(enc) {
+    finished(this.wc, this.request, this)
+    try {
+      this.hub.result(this.wc, this.request, true, enc)
+    } catch (err) {
+      // A result over the renderer's frame limit: the invoke fails instead.
+      this.fail(err)
+    }
+  }
+
+  fail(err) {
+    finished(this.wc, this.request, this)
+    console.error(errors.handlerErrorLog(this.channel), err)
+    // `[String(err), shape]`: Electron's text, plus the error's shape.
+    const link = this.wc[kLink]
+    this.hub.result(this.wc, this.request, false, encodeFailure(err, (list) => link.encode(list)))
+  }
 }
 
 /** Calls a message's listeners on one level, collecting returned promises. */
@@ -245,51 +246,19 @@ function deliverCollecting(target, name, args, promises) {
   }
 }
 
-/** A FIFO with O(1) shift (Array#shift is O(n) on long arrays). */
-class LocalFifo {
-  constructor() {
-    this.items = []
-    this.head = 0
-  }
-
-  push(v) {
-    this.items.push(v)
-  }
-
-  pop() {
-    this.items.pop()
-  }
-
-  shift() {
-    const v = this.items[this.head]
-    this.items[this.head++] = undefined
-    if (this.head === this.items.length) {
-      this.items.length = 0
-      this.head = 0
-    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head)
-      this.head = 0
-    }
-    return v
-  }
-}
-
-/** The JS half of a hub: its NativeHub, pump and renderers. */
+/** The JS half of a hub: its NativeHub, pump, in-process lane and renderers. */
 class Hub {
   constructor(main, state) {
     this.main = main
     this.state = state
     /** `{ address, token, dir }` while listening on a socket. */
     this.listening = null
-    /** Messages that skip the Rust links (in-process shortcuts), for stats(). */
+    /** In-process messages (they never reach Rust), for stats(). */
     this.localCounters = new LocalCounters()
+    /** WebContents by renderer id. */
     this.contents = new Map()
-    /**
-     * Payloads of in-process renderers' frames (CODEC_LOCAL), in the order
-     * their frames were queued: all pushed on this thread, so this FIFO and
-     * the Rust queue agree. Every CODEC_LOCAL frame dispatched takes one.
-     */
-    this.localFifo = new LocalFifo()
+    /** In-process renderers' messages, both ways: a JS FIFO (lib/links.js). */
+    this.lane = new links.LocalLane(this)
     /** spawnWorker calls waiting for their worker's CONNECT, by nonce. */
     this.expected = new Map()
     this.native = new NativeHub(() => this.pump.run(BATCH_FRAMES))
@@ -302,15 +271,15 @@ class Hub {
   }
 
   createLocalRenderer() {
-    const { IpcRenderer, LocalPort } = require('./ipc-renderer')
-    const port = new LocalPort(this)
-    const wc = new WebContents(this, port.id, {
+    const { IpcRenderer } = require('./ipc-renderer')
+    const port = links.openLocal(this)
+    const wc = new WebContents(port.link, port.id, {
       kind: 'inproc',
       pid: process.pid,
       frameId: port.id,
       url: '',
     })
-    wc[kLocalPort] = port
+    port.link.wc = wc
     this.contents.set(port.id, wc)
     return new IpcRenderer(port)
   }
@@ -319,20 +288,19 @@ class Hub {
     return this.state.refed
   }
 
+  /** One frame drained from the Rust inbox (another thread or process). */
   dispatch(kind, codec, renderer, request, channel, buf, start, end) {
-    if (diagnostics.DEBUG) diagnostics.log('in', kind, channel, renderer, codec === CODEC_LOCAL ? null : end - start)
+    if (diagnostics.DEBUG) diagnostics.log('in', kind, channel, renderer, end - start)
     if (kind === KIND.CONNECT) {
       this.onConnect(renderer, JSON.parse(buf.utf8Slice(start, end)))
       return
     }
+    const wc = this.contents.get(renderer)
+    if (wc === undefined) return
     // A child's port frames are routed by its connection's relay in Rust
     // (src/ports.rs Relay): none reaches main's JS.
-    // A CODEC_LOCAL frame always takes its payload, even if dropped below,
-    // so the FIFO stays in step with the queue.
     let args = null
-    if (codec === CODEC_LOCAL) {
-      args = this.localFifo.shift()
-    } else if (kind !== KIND.DISCONNECT) {
+    if (kind !== KIND.DISCONNECT) {
       try {
         // CODEC_PORTS: a worker's postMessage, carrying port ends.
         args = codec === CODEC_PORTS ? this.decodePorts(renderer, buf, start, end) : decode(codec, buf, start, end)
@@ -343,13 +311,11 @@ class Hub {
         return
       }
     }
-    this.dispatchArgs(kind, renderer, request, channel, args)
+    this.deliver(wc, kind, request, channel, args)
   }
 
-  /** As dispatch(), with the arguments already decoded. */
-  dispatchArgs(kind, renderer, request, channel, args) {
-    const wc = this.contents.get(renderer)
-    if (wc === undefined) return
+  /** One message of `wc`'s renderer, its arguments decoded (or cloned). */
+  deliver(wc, kind, request, channel, args) {
     switch (kind) {
       case KIND.SEND:
         this.onSend(wc, channel, args)
@@ -367,17 +333,14 @@ class Hub {
       case KIND.INVOKE_REPLY_ERR:
         answered(wc, request, kind === KIND.INVOKE_REPLY_OK, args)
         break
-      case KIND.DISCONNECT:
-        // request 1: the renderer called close(). 0: its thread or socket
-        // went away; for a spawned worker or forked child, its exit status
-        // decides whether it crashed.
-        if (wc.process !== undefined) {
-          const socket = require('./socket')
-          if (socket.socketEnded(wc, request === 1)) this.gone(wc, socket.childCrashed(wc))
-        } else if (request === 1 || wc.worker === undefined) {
-          this.gone(wc, false)
-        }
+      case KIND.DISCONNECT: {
+        // request 1: the renderer called close(); 0: its thread or socket
+        // went away, and its link may wait for an exit status to tell
+        // whether it crashed.
+        const crashed = wc[kLink].ended(request === 1)
+        if (crashed !== null) this.gone(wc, crashed)
         break
+      }
       default:
         break
     }
@@ -387,13 +350,14 @@ class Hub {
   onConnect(renderer, meta) {
     // Even if it already detached (a worker that ended at once): its
     // DISCONNECT, or its Worker's 'exit', comes next and destroys it.
-    const wc = new WebContents(this, renderer, {
+    const link = meta.kind === 'process' ? new links.SocketLink(this) : new links.ThreadLink(this)
+    const wc = new WebContents(link, renderer, {
       kind: meta.kind,
       pid: meta.pid,
       frameId: renderer,
       url: meta.url ?? '',
     })
-    if (meta.kind === 'process') wc[kSocket] = true
+    link.wc = wc
     if (typeof meta.maxFrame === 'number') wc[kMaxFrame] = meta.maxFrame
     this.contents.set(renderer, wc)
     const waiter = this.expected.get(meta.nonce)
@@ -413,8 +377,8 @@ class Hub {
   }
 
   onSendSync(wc, request, channel, args) {
-    const local = wc[kLocalPort]
-    const event = new IpcMainSyncEvent(wc, (enc) => this.answerSync(wc, request, enc))
+    const link = wc[kLink]
+    const event = new IpcMainSyncEvent(wc, (enc) => link.answerSync(request, enc), (list) => link.encode(list))
     if (
       wc.listenerCount('ipc-message-sync') === 0 &&
       wc.ipc.listenerCount(channel) === 0 &&
@@ -432,79 +396,30 @@ class Hub {
     }
     if (syncAnswered(event)) return
     // In-process: the caller is on this stack and cannot wait for promises.
-    if (promises.length === 0 || local !== undefined) finishSync(event)
+    if (promises.length === 0 || link.syncInline) finishSync(event)
     else Promise.allSettled(promises).then(() => finishSync(event))
   }
 
-  answerSync(wc, request, enc) {
-    const local = wc[kLocalPort]
-    if (wc[kSocket]) {
-      this.sendTo(wc, KIND.SYNC_REPLY, request, '', enc)
-      return
-    }
-    if (local !== undefined) {
-      // Settled on this thread, not through Rust: counted here.
-      this.localCounters.add(KIND.SYNC_REPLY, 0)
-      if (diagnostics.DEBUG) diagnostics.log('out', KIND.SYNC_REPLY, '', wc.id, null)
-      local.answerSync(request, enc)
-    } else {
-      const tagged = toTagged(enc)
-      if (diagnostics.DEBUG) diagnostics.log('out', KIND.SYNC_REPLY, '', wc.id, tagged.length)
-      this.native.completeSync(wc.id, request, tagged)
-    }
-  }
-
   onInvoke(wc, request, channel, args) {
-    const call = new HandledCall(channel)
-    handling(wc, request, call)
-    const event = new IpcMainInvokeEvent(wc, call)
-    const handler = wc.ipc[kRegistry].handler(channel) ?? this.main[kRegistry].handler(channel)
-    const local = wc[kLocalPort] !== undefined
-    const fail = (err) => {
-      finished(wc, request, call)
-      console.error(errors.handlerErrorLog(channel), err)
-      // `[String(err), shape]`: Electron's text, plus the error's shape.
-      this.result(wc, request, false, encodeFailure(err, local ? encodeLocal : encode))
-    }
-    if (handler === null) {
-      fail(errors.noHandler(channel))
-      return
-    }
-    runHandler(
-      handler,
-      event,
-      args,
-      (value) => (local ? encodeLocal([value]) : encodeValue(value)),
-      (enc) => {
-        finished(wc, request, call)
-        try {
-          this.result(wc, request, true, enc)
-        } catch (err) {
-          // A result over the renderer's frame limit: the invoke fails instead.
-          fail(err)
-        }
-      },
-      fail,
-    )
+    const answer = new InvokeAnswer(this, wc, request, channel)
+    handling(wc, request, answer)
+    const event = new IpcMainInvokeEvent(wc, answer)
+    // The scopes' handler caches: no napi call per invoke.
+    const handler = handlerOf(wc.ipc, channel) ?? handlerOf(this.main, channel)
+    if (handler === undefined) answer.fail(errors.noHandler(channel))
+    else runHandler(handler, event, args, answer)
   }
 
   /** An invoke's answer, to a renderer that may be gone (then dropped). */
   result(wc, request, ok, enc) {
     if (wc.isDestroyed()) return
-    const local = wc[kLocalPort]
-    if (local !== undefined) {
-      const kind = ok ? KIND.RESULT_OK : KIND.RESULT_ERR
-      this.localCounters.add(kind, 0)
-      if (diagnostics.DEBUG) diagnostics.log('out', kind, '', wc.id, null)
-      local.settle(request, ok, enc)
-    } else {
-      this.sendTo(wc, ok ? KIND.RESULT_OK : KIND.RESULT_ERR, request, '', enc)
-    }
+    wc[kLink].settle(request, ok, enc)
   }
 
   /**
-   * Queues a frame for `wc`'s renderer (dropped if it is already gone); its
-   * doorbell rings once for this whole synchronous stretch of sends.
+   * Queues a frame for `wc`'s renderer on another thread or process (its
+   * ThreadLink or SocketLink); its doorbell rings once for this whole
+   * synchronous stretch of sends.
    */
   sendTo(wc, kind, request, channel, enc) {
     // Over what the renderer reads, the frame would end its connection.
@@ -522,25 +437,14 @@ class Hub {
   /**
    * `wc.postMessage(channel, message, transfer)` (checked by the caller for
    * a live wc and a string channel): one MESSAGE whose listener gets
-   * `(event, message)` and the ports in `event.ports`. To an in-process
-   * renderer the clone and its ports stay in JS (the renderer's FIFO, in
-   * step with the frame queue, as for its own sends); to a worker the ends
-   * go by id (CODEC_PORTS, routed by src/ports.rs); to a child process
-   * too (its connection's relay holds them, src/ports.rs Relay).
+   * `(event, message)` and the ports in `event.ports`, through `wc`'s link
+   * (in-process, the clone and its ports stay in JS; to a worker the ends
+   * go by id, CODEC_PORTS, routed by src/ports.rs; to a child process
+   * too: its connection's relay holds them, src/ports.rs Relay).
    */
   postTo(wc, channel, message, transfer) {
-    const ports = require('./ports')
-    const local = wc[kLocalPort]
-    if (local === undefined) {
-      // A renderer on another thread or process: the ends leave this thread
-      // by id (a child's connection relays them, src/ports.rs Relay).
-      const { data, ends } = ports.prepareIpc(message, transfer)
-      this.sendTo(wc, KIND.MESSAGE, 0, channel, ends.length === 0 ? encode([data]) : ports.encodeIpcPorts(data, ends))
-      return
-    }
-    const { data, ends } = ports.prepareIpc(message, transfer)
-    local.down.push(ports.portList(data, ends))
-    this.sendTo(wc, KIND.MESSAGE, 0, channel, { codec: CODEC_LOCAL, data: '' })
+    const { data, ends } = require('./ports').prepareIpc(message, transfer)
+    wc[kLink].postMessage(channel, data, ends)
   }
 
   /** A CODEC_PORTS payload from renderer `renderer` (a worker's or a child's). */
@@ -550,20 +454,18 @@ class Hub {
   }
 
   /**
-   * A local renderer closed: its WebContents is destroyed at once; its
-   * 'destroyed' comes with its DISCONNECT frame, after what it sent before.
+   * An in-process renderer closed: its WebContents is destroyed at once; its
+   * 'destroyed' comes with its DISCONNECT, after what it sent before.
    */
-  localClosed(id) {
-    const wc = this.contents.get(id)
-    if (wc !== undefined) destroy(wc)
+  localClosed(wc) {
+    destroy(wc)
   }
 
+  /** Main forgets `wc`'s renderer for good: 'destroyed'. */
   gone(wc, crashed) {
     // A child that went away: its relay closed the ends it held (Rust).
-    // A forked child no longer keeps a hub that listens only for it alive.
-    if (wc.process !== undefined) require('./socket').forkGone(wc)
     this.contents.delete(wc.id)
-    this.native.detach(wc.id)
+    wc[kLink].close()
     destroy(wc, crashed)
     rejectCalls(wc)
     announceDestroyed(wc)
@@ -583,7 +485,7 @@ class Hub {
     this.native.unlisten()
     require('./socket').unlisten(this)
     for (const wc of [...this.contents.values()]) {
-      if (wc[kSocket]) this.gone(wc, false)
+      if (wc[kLink].viaSocket) this.gone(wc, false)
     }
   }
 
@@ -593,17 +495,13 @@ class Hub {
    */
   close() {
     // Deliver what renderers sent before the close.
+    this.lane.flush()
     if (this.listening !== null) this.native.readSockets()
     this.pump.run(Infinity)
     this.native.close()
     teardown.untrack(this.native)
     if (this.listening !== null) require('./socket').unlisten(this)
-    const { kDisconnect } = require('./ipc-renderer')
-    for (const wc of [...this.contents.values()]) {
-      const local = wc[kLocalPort]
-      if (local !== undefined && local.renderer !== null) local.renderer[kDisconnect]()
-      this.gone(wc, false)
-    }
+    for (const wc of [...this.contents.values()]) this.gone(wc, false)
   }
 }
 
@@ -621,4 +519,4 @@ function shutdown(main) {
   if (hub !== null) hub.close()
 }
 
-module.exports = { IpcMain, kScope, hubOf, shutdown }
+module.exports = { IpcMain, hubOf, shutdown }

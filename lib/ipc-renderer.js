@@ -1,29 +1,30 @@
 'use strict'
 // IpcRenderer (API.md §4): the renderer side. Transport-neutral: a "port"
-// moves frames (LocalPort below for the in-process renderer; worker and
-// socket ports follow the same shape).
+// moves frames (LocalPort in lib/links.js for the in-process renderer;
+// WorkerPort and SocketPort over lib/port.js for the others).
 
 const { EventEmitter } = require('node:events')
 const { inspect } = require('node:util')
-const { encodeLocal, decode, decodeLocal, CODEC_LOCAL } = require('./codec')
+const { decode, cloneLocal } = require('./codec')
 const errors = require('./errors')
 const { Calls, checkInvokeOptions, runHandler } = require('./calls')
 const { encodeFailure } = require('./error-shape')
 const { rendererEvent, HandledCall } = require('./events')
 const { KIND } = require('./frames')
-const { NativePort } = require('./port')
-const { attachRenderer } = require('./native')
 const ports = require('./ports')
-const { rendererPorts } = ports
+const { rendererPorts, kPortEnds } = ports
 
 const kPort = Symbol('ipc-main.port')
 const kState = Symbol('ipc-main.state')
 const kOnFrame = Symbol('ipc-main.onFrame')
+const kOnMessage = Symbol('ipc-main.onMessage')
 const kSettle = Symbol('ipc-main.settle')
 const kDisconnect = Symbol('ipc-main.disconnect')
 const kAnswer = Symbol('ipc-main.answer')
 
 const kUpdateRef = Symbol('ipc-main.updateRef')
+
+function noop() {}
 
 const OPEN = 0
 const DISCONNECTED = 1
@@ -74,6 +75,48 @@ function startInvoke(renderer, channel, options, args) {
   return call.promise
 }
 
+/** The body of `send`. */
+function sendOf(renderer, channel, args) {
+  const state = renderer[kState]
+  if (state.status === RELEASED) throw errors.contextReleased()
+  checkChannel(channel)
+  const port = renderer[kPort]
+  const enc = port.encode(args)
+  if (state.status === DISCONNECTED) return
+  port.send(KIND.SEND, 0, channel, enc)
+}
+
+/** The body of `sendSync`. */
+function sendSyncOf(renderer, channel, args) {
+  const state = renderer[kState]
+  if (state.status === RELEASED) throw errors.contextReleased()
+  checkChannel(channel)
+  const port = renderer[kPort]
+  const enc = port.encode(args)
+  if (state.status === DISCONNECTED) throw state.failure()
+  const request = state.calls.nextRequest()
+  // The port answers `{ value }`, or null once disconnected.
+  const reply = port.sendSync(request, channel, enc)
+  if (reply === null) {
+    renderer[kDisconnect]()
+    throw errors.disconnected()
+  }
+  return reply.value
+}
+
+/**
+ * The body of `invoke` and `invokeWithOptions`. Not an async function: the
+ * call's own promise, and a failure before sending is a rejection (as
+ * Electron), without another promise per call.
+ */
+function invokeOf(renderer, channel, options, args) {
+  try {
+    return startInvoke(renderer, channel, options, args)
+  } catch (err) {
+    return Promise.reject(err)
+  }
+}
+
 /**
  * The renderer side of IPC: an EventEmitter for messages from main, plus
  * send / sendSync / invoke, and handlers answering main's `wc.invoke`.
@@ -93,7 +136,8 @@ class IpcRenderer extends EventEmitter {
           if (state.status !== OPEN) return
           self[kPort].send(KIND.CANCEL, request, channel, self[kPort].encode([why, timeout ?? null]))
         },
-        () => self[kUpdateRef](),
+        // An in-process port holds nothing (main is on this thread).
+        port.holdsLoop === false ? noop : () => self[kUpdateRef](),
         // A worker or socket port holds its thread while calls are pending.
         port.listenersKeepAlive,
       ),
@@ -111,14 +155,24 @@ class IpcRenderer extends EventEmitter {
     Object.defineProperty(this, kState, { value: state, writable: true, configurable: true })
     Object.defineProperty(this, kPort, { value: port, writable: true, configurable: true })
     port.renderer = this
-    // Own, non-enumerable, detached-safe copies of the sending methods.
-    for (const name of ['send', 'sendSync', 'invoke', 'invokeWithOptions']) {
-      const method = IpcRenderer.prototype[name]
-      Object.defineProperty(this, name, {
-        value: { [name]: (...args) => method.apply(self, args) }[name],
-        writable: true,
-        configurable: true,
-      })
+    // Own, non-enumerable, detached-safe copies of the sending methods,
+    // each one call into the shared body (no second argument list).
+    const own = {
+      send(channel, ...args) {
+        sendOf(self, channel, args)
+      },
+      sendSync(channel, ...args) {
+        return sendSyncOf(self, channel, args)
+      },
+      invoke(channel, ...args) {
+        return invokeOf(self, channel, undefined, args)
+      },
+      invokeWithOptions(channel, options, ...args) {
+        return invokeOf(self, channel, options, args)
+      },
+    }
+    for (const name of Object.keys(own)) {
+      Object.defineProperty(this, name, { value: own[name], writable: true, configurable: true })
     }
   }
 
@@ -155,12 +209,7 @@ class IpcRenderer extends EventEmitter {
    * @param {...any} args
    */
   send(channel, ...args) {
-    const state = this[kState]
-    if (state.status === RELEASED) throw errors.contextReleased()
-    checkChannel(channel)
-    const enc = this[kPort].encode(args)
-    if (state.status === DISCONNECTED) return
-    this[kPort].send(KIND.SEND, 0, channel, enc)
+    sendOf(this, channel, args)
   }
 
   /**
@@ -178,7 +227,7 @@ class IpcRenderer extends EventEmitter {
     if (state.status === RELEASED) throw errors.contextReleased()
     checkChannel(channel)
     const port = this[kPort]
-    if (!(port instanceof LocalPort)) {
+    if (port.postList === undefined) {
       // Another thread (the ends leave by id, src/ports.rs) or process
       // (through this renderer's PortLink).
       const { data, ends } = ports.prepareIpc(message, transfer)
@@ -195,7 +244,8 @@ class IpcRenderer extends EventEmitter {
       ports.dropEnds(ends)
       return
     }
-    port.send(KIND.SEND, 0, channel, { codec: CODEC_LOCAL, data: ports.portList(data, ends) })
+    // In-process: the clone and its ports stay in JS, as a whole list.
+    port.postList(channel, ports.portList(data, ends))
   }
 
   /**
@@ -206,19 +256,7 @@ class IpcRenderer extends EventEmitter {
    * @returns {any}
    */
   sendSync(channel, ...args) {
-    const state = this[kState]
-    if (state.status === RELEASED) throw errors.contextReleased()
-    checkChannel(channel)
-    const enc = this[kPort].encode(args)
-    if (state.status === DISCONNECTED) throw state.failure()
-    const request = state.calls.nextRequest()
-    // The port answers `{ value }`, or null once disconnected.
-    const reply = this[kPort].sendSync(request, channel, enc)
-    if (reply === null) {
-      this[kDisconnect]()
-      throw errors.disconnected()
-    }
-    return reply.value
+    return sendSyncOf(this, channel, args)
   }
 
   /**
@@ -227,8 +265,8 @@ class IpcRenderer extends EventEmitter {
    * @param {...any} args
    * @returns {Promise<any>}
    */
-  async invoke(channel, ...args) {
-    return startInvoke(this, channel, undefined, args)
+  invoke(channel, ...args) {
+    return invokeOf(this, channel, undefined, args)
   }
 
   /**
@@ -242,8 +280,8 @@ class IpcRenderer extends EventEmitter {
    * @param {...any} args
    * @returns {Promise<any>}
    */
-  async invokeWithOptions(channel, options, ...args) {
-    return startInvoke(this, channel, options, args)
+  invokeWithOptions(channel, options, ...args) {
+    return invokeOf(this, channel, options, args)
   }
 
   /**
@@ -329,12 +367,9 @@ class IpcRenderer extends EventEmitter {
     const event = rendererEvent(this)
     // As IpcMainInvokeEvent.signal: aborts when main gives the call up.
     Object.defineProperty(event, 'signal', { get: () => call.signal, enumerable: true, configurable: true })
-    runHandler(
-      handler,
-      event,
-      args,
-      (value) => port.encode([value]),
-      (enc) => {
+    runHandler(handler, event, args, {
+      encode: (value) => port.encode([value]),
+      ok: (enc) => {
         done()
         // Main went away meanwhile: nobody waits for the answer.
         if (state.status !== OPEN) return
@@ -346,7 +381,7 @@ class IpcRenderer extends EventEmitter {
         }
       },
       fail,
-    )
+    })
   }
 
   /** The main side is gone: pending invokes reject, 'disconnected' once. */
@@ -364,30 +399,36 @@ class IpcRenderer extends EventEmitter {
     this.emit('disconnected')
   }
 
-  /** One frame from main. */
+  /** One frame from main, as drained from a native inbox. */
   [kOnFrame](kind, codec, request, channel, buf, start, end) {
+    if (kind === ports.PORT_MESSAGE || kind === ports.PORT_CLOSE) {
+      // Port traffic of this process's ends, relayed by main.
+      const link = portLinkOf(this)
+      if (link !== null) link.receive(kind, codec, request, channel, buf, start, end)
+      return
+    }
+    // CODEC_PORTS: main's postMessage to this thread; the ends arrive by id.
+    const args =
+      codec === ports.CODEC_PORTS ? ports.decodeIpcPorts(buf, start, end, portLinkOf(this)) : decode(codec, buf, start, end)
+    this[kOnMessage](kind, request, channel, args)
+  }
+
+  /** One message from main, its arguments decoded (or cloned, in-process). */
+  [kOnMessage](kind, request, channel, args) {
     switch (kind) {
       case KIND.MESSAGE: {
-        // CODEC_LOCAL: main's postMessage to this in-process renderer; the
-        // clone (and its ports) waits in the port's FIFO, in step.
-        if (codec === CODEC_LOCAL) {
-          const args = this[kPort].down.shift()
-          this.emit(channel, rendererEvent(this, rendererPorts(args)), ...args)
-        } else if (codec === ports.CODEC_PORTS) {
-          // Main's postMessage to this thread: the ends arrive by id.
-          const args = ports.decodeIpcPorts(buf, start, end, portLinkOf(this))
-          this.emit(channel, rendererEvent(this, rendererPorts(args)), ...args)
-        } else {
-          this.emit(channel, rendererEvent(this), ...decode(codec, buf, start, end))
-        }
+        // A postMessage's list carries its ports (main's, in-process; or
+        // decoded from CODEC_PORTS by kOnFrame).
+        const ends = args[kPortEnds]
+        this.emit(channel, ends === undefined ? rendererEvent(this) : rendererEvent(this, rendererPorts(args)), ...args)
         break
       }
       case KIND.RESULT_OK:
       case KIND.RESULT_ERR:
-        this[kSettle](request, kind === KIND.RESULT_OK, decode(codec, buf, start, end))
+        this[kSettle](request, kind === KIND.RESULT_OK, args)
         break
       case KIND.INVOKE_RENDERER:
-        this[kAnswer](request, channel, decode(codec, buf, start, end))
+        this[kAnswer](request, channel, args)
         break
       case KIND.CANCEL_RENDERER: {
         // Main gave up its invoke `request` (`[why, timeout]`).
@@ -395,20 +436,13 @@ class IpcRenderer extends EventEmitter {
         const call = state.handling.get(request)
         if (call === undefined) break
         state.handling.delete(request)
-        const [why, ms] = decode(codec, buf, start, end)
+        const [why, ms] = args
         call.abort(why === 'timeout' ? errors.invokeTimeout(call.channel, ms) : new errors.AbortError())
         break
       }
       case KIND.CLOSED:
         this[kDisconnect]()
         break
-      case ports.PORT_MESSAGE:
-      case ports.PORT_CLOSE: {
-        // Port traffic of this process's ends, relayed by main.
-        const link = portLinkOf(this)
-        if (link !== null) link.receive(kind, codec, request, channel, buf, start, end)
-        break
-      }
       default:
         break
     }
@@ -450,68 +484,6 @@ for (const [alias, name] of [
   })
 }
 
-/**
- * The in-process renderer's transport: a NativeRenderer attached to a hub on
- * this same thread. Sends go through the hub's ordered inbox and doorbell;
- * `sendSync` pushes its frame and then drains the hub inline (pending sends
- * first), so the listeners run on this stack and the answer is ready when
- * the drain returns. Invoke results are settled directly (same thread).
- */
-class LocalPort extends NativePort {
-  /** @param {object} hub the JS hub on this thread */
-  constructor(hub) {
-    // Listening must not keep the process alive: main is on this thread.
-    super((onDoorbell) => attachRenderer(hub.native.id, onDoorbell, null), false)
-    this.hub = hub
-    this.syncReplies = new Map()
-    /** Main's postMessage lists for this renderer, in step with its CODEC_LOCAL MESSAGE frames. */
-    this.down = []
-  }
-
-  encode(args) {
-    return encodeLocal(args)
-  }
-
-  send(kind, request, channel, enc) {
-    // encodeLocal gives CODEC_LOCAL (payload in the hub's FIFO) or
-    // CODEC_NONE: either way the frame itself carries no bytes.
-    const local = enc.codec === CODEC_LOCAL
-    if (local) this.hub.localFifo.push(enc.data)
-    const ok = this.native.sendStr(kind, request, channel, enc.codec, '')
-    if (!ok && local) this.hub.localFifo.pop()
-    this.scheduleFlush()
-    return ok
-  }
-
-  sendSync(request, channel, enc) {
-    if (!this.send(KIND.SEND_SYNC, request, channel, enc)) return null
-    this.hub.pump.run(Infinity)
-    const reply = this.syncReplies.get(request)
-    this.syncReplies.delete(request)
-    return { value: reply === undefined ? undefined : decodeLocal(reply)[0] }
-  }
-
-  /** Main's answer to a sync request of this renderer (same thread). */
-  answerSync(request, enc) {
-    this.syncReplies.set(request, enc)
-  }
-
-  /** Main's answer to an invoke of this renderer (same thread). */
-  settle(request, ok, enc) {
-    this.renderer[kSettle](request, ok, decodeLocal(enc))
-  }
-
-  keepAlive() {
-    // Nothing to hold: main runs on this thread, and what keeps an awaited
-    // handler going (a timer, a socket) keeps the loop alive by itself.
-  }
-
-  close() {
-    super.close()
-    this.hub.localClosed(this.id)
-  }
-}
-
 /** The port of a renderer that never connected: nothing is ever sent. */
 class RefusedPort {
   constructor() {
@@ -522,7 +494,7 @@ class RefusedPort {
 
   encode(args) {
     // Uncloneable arguments still throw first, as on a connected renderer.
-    return encodeLocal(args)
+    return cloneLocal(args)
   }
 
   send() {
@@ -568,7 +540,7 @@ function portLinkOf(renderer) {
   if (state.portLink !== undefined) return state.portLink
   const port = renderer[kPort]
   const { WorkerPort } = require('./worker')
-  if (port instanceof LocalPort || port instanceof WorkerPort) {
+  if (port.postList !== undefined || port instanceof WorkerPort) {
     state.portLink = null
   } else {
     state.portLink = new ports.PortLink((kind, request, channel, enc) => {
@@ -585,11 +557,11 @@ function isOpen(renderer) {
 
 module.exports = {
   IpcRenderer,
-  LocalPort,
   refusedRenderer,
   isOpen,
   kPort,
   kDisconnect,
   kOnFrame,
+  kOnMessage,
   kSettle,
 }

@@ -8,8 +8,10 @@ const errors = require('./errors')
 const { Calls, checkInvokeOptions } = require('./calls')
 const { kFrameOf } = require('./events')
 const { KIND } = require('./frames')
+const { IpcScope } = require('./scope')
 
-const kHub = Symbol('ipc-main.hub')
+/** Main's link to the renderer (lib/links.js): how frames reach it. */
+const kLink = Symbol('ipc-main.link')
 const kInfo = Symbol('ipc-main.info')
 const kDestroyed = Symbol('ipc-main.destroyed')
 const kIpc = Symbol('ipc-main.ipc')
@@ -30,21 +32,18 @@ const all = new Map()
  */
 class WebContents extends EventEmitter {
   /**
-   * @param {object} hub the JS hub (internal)
+   * @param {object} link main's link to the renderer (internal, lib/links.js)
    * @param {number} id
    * @param {{ kind: string, pid: number, frameId: number, url: string }} info
    */
-  constructor(hub, id, info) {
+  constructor(link, id, info) {
     super()
-    const { IpcMain, kScope } = require('./ipc-main')
-    this[kHub] = hub
+    this[kLink] = link
     this[kInfo] = info
     this[kDestroyed] = false
     this[kHandling] = new Map()
     this[kCalls] = null
-    const ipc = new IpcMain()
-    ipc[kScope] = true
-    this[kIpc] = ipc
+    this[kIpc] = new IpcScope()
     const wc = this
     // One frame object per renderer: `event.senderFrame` (Electron's
     // WebFrameMain, reduced to what a Node renderer has).
@@ -61,7 +60,10 @@ class WebContents extends EventEmitter {
     all.set(id, this)
   }
 
-  /** Electron's `webContents.ipc`: an IpcMain scoped to this renderer. */
+  /**
+   * Electron's `webContents.ipc`: listeners and handlers for this renderer
+   * only (an IpcScope, the class IpcMain extends).
+   */
   get ipc() {
     return this[kIpc]
   }
@@ -74,8 +76,7 @@ class WebContents extends EventEmitter {
   send(channel, ...args) {
     if (this[kDestroyed]) throw errors.destroyed()
     if (typeof channel !== 'string') throw errors.missingChannel()
-    const enc = encode(args)
-    this[kHub].sendTo(this, KIND.MESSAGE, 0, channel, enc)
+    this[kLink].send(KIND.MESSAGE, 0, channel, encode(args))
   }
 
   /**
@@ -95,7 +96,7 @@ class WebContents extends EventEmitter {
       throw new TypeError(`Error processing argument at index 0, conversion failure from ${String(channel)}`)
     }
     if (this[kDestroyed]) throw errors.destroyed()
-    this[kHub].postTo(this, channel, message, transfer)
+    this[kLink].hub.postTo(this, channel, message, transfer)
   }
 
   /**
@@ -165,7 +166,7 @@ function invokeRenderer(wc, channel, options, args) {
     if (wc[kCalls] === null) {
       wc[kCalls] = new Calls(
         (request, name, why, ms) => {
-          if (!wc[kDestroyed]) wc[kHub].sendTo(wc, KIND.CANCEL_RENDERER, request, name, encode([why, ms ?? null]))
+          if (!wc[kDestroyed]) wc[kLink].send(KIND.CANCEL_RENDERER, request, name, encode([why, ms ?? null]))
         },
         noop,
         false,
@@ -173,7 +174,7 @@ function invokeRenderer(wc, channel, options, args) {
     }
     const call = wc[kCalls].open(channel, timeout, signal)
     try {
-      wc[kHub].sendTo(wc, KIND.INVOKE_RENDERER, call.request, channel, enc)
+      wc[kLink].send(KIND.INVOKE_RENDERER, call.request, channel, enc)
     } catch (err) {
       // Not sent (too large for the renderer): close the call, or the
       // renderer's going away would reject it with nobody listening.
@@ -278,6 +279,7 @@ const webContents = {
 
 module.exports = {
   WebContents,
+  kLink,
   webContents,
   destroy,
   announceDestroyed,

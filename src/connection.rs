@@ -459,8 +459,10 @@ impl Conn {
         return Step::More;
       }
       let buf = reader.spare();
-      let asked = buf.capacity() - buf.len();
-      match read_into(&self.sock, buf) {
+      // Never more than the budget left: the budget is what keeps a paused
+      // hub's inbox near its bound (a large buffer would read far past it).
+      let asked = (buf.capacity() - buf.len()).min(budget - got).max(1);
+      match read_into(&self.sock, buf, asked) {
         Ok(0) if !reader.buffered().is_empty() && !self.is_down() => {
           return Step::End(ReadEnd::Truncated)
         }
@@ -477,13 +479,14 @@ impl Conn {
   }
 }
 
-/// One `read(2)` into the spare capacity of `buf` (at least one byte of it).
-fn read_into(sock: &UnixStream, buf: &mut Vec<u8>) -> io::Result<usize> {
+/// One `read(2)` into the spare capacity of `buf`, of at most `max` bytes
+/// (at least one).
+fn read_into(sock: &UnixStream, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
   use std::os::fd::AsRawFd;
   if buf.capacity() == buf.len() {
     buf.reserve(READ_CHUNK);
   }
-  let room = buf.capacity() - buf.len();
+  let room = (buf.capacity() - buf.len()).min(max.max(1));
   // SAFETY: reading into the vector's own spare capacity, `room` bytes of
   // it; the length grows only by what the kernel wrote.
   unsafe {
