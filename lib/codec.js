@@ -234,6 +234,18 @@ function fromTagged(buf) {
   return decode(buf[0], buf, 1, buf.length)
 }
 
+/**
+ * Decodes a CODEC_JSON argument list handed over as a string (a sendSync
+ * answer: Rust makes the string, no Buffer in between).
+ * @param {string} text
+ * @returns {unknown[]}
+ */
+function fromText(text) {
+  const args = JSON.parse(text)
+  if (!Array.isArray(args)) throw new Error('ipc-main: the payload is not an argument list')
+  return args
+}
+
 module.exports = {
   CODEC_BYTES,
   CODEC_NONE,
@@ -247,4 +259,5 @@ module.exports = {
   decodeLocal,
   toTagged,
   fromTagged,
+  fromText,
 }

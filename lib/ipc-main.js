@@ -4,13 +4,14 @@
 // hub's own listeners; invoke to the first handler of `wc.ipc`, ipcMain).
 
 const { RegistryEmitter, kRegistry, snapshotOf } = require('./emitter')
-const { encode, encodeValue, encodeLocal, decode, toTagged, CODEC_LOCAL } = require('./codec')
+const { encode, encodeValue, encodeLocal, decode, CODEC_LOCAL } = require('./codec')
 const errors = require('./errors')
 const { runHandler } = require('./calls')
 const { IpcMainEvent, IpcMainSyncEvent, IpcMainInvokeEvent, HandledCall, finishSync, syncAnswered } = require('./events')
 const { encodeFailure } = require('./error-shape')
 const { KIND } = require('./frames')
 const { Pump, report, flusher, BATCH_FRAMES } = require('./pump')
+const { MainBatch } = require('./batch')
 const { NativeHub } = require('./native')
 const {
   WebContents,
@@ -269,8 +270,10 @@ class Hub {
     /** spawnWorker calls waiting for their worker's CONNECT, by nonce. */
     this.expected = new Map()
     this.native = new NativeHub(() => this.pump.run(BATCH_FRAMES))
-    /** Rings each renderer sent to, once per synchronous stretch. */
-    this.scheduleFlush = flusher(this.native)
+    /** Frames for renderers, handed to Rust once per synchronous stretch. */
+    this.out = new MainBatch(this.native)
+    /** Hands them over (and rings each renderer sent to) once per stretch. */
+    this.scheduleFlush = flusher(this.out)
     this.pump = new Pump(this.native, (kind, codec, renderer, request, channel, buf, start, end) =>
       this.dispatch(kind, codec, renderer, request, channel, buf, start, end),
     )
@@ -417,9 +420,8 @@ class Hub {
       if (diagnostics.DEBUG) diagnostics.log('out', KIND.SYNC_REPLY, '', wc.id, null)
       local.answerSync(request, enc)
     } else {
-      const tagged = toTagged(enc)
-      if (diagnostics.DEBUG) diagnostics.log('out', KIND.SYNC_REPLY, '', wc.id, tagged.length)
-      this.native.completeSync(wc.id, request, tagged)
+      if (diagnostics.DEBUG) diagnostics.log('out', KIND.SYNC_REPLY, '', wc.id, 1 + diagnostics.sizeOf(enc.data))
+      this.native.completeSync(wc.id, request, enc.codec, enc.data)
     }
   }
 
@@ -472,11 +474,7 @@ class Hub {
    */
   sendTo(wc, kind, request, channel, enc) {
     if (diagnostics.DEBUG) diagnostics.log('out', kind, channel, wc.id, diagnostics.sizeOf(enc.data))
-    if (typeof enc.data === 'string') {
-      this.native.sendStr(wc.id, kind, request, channel, enc.codec, enc.data)
-    } else {
-      this.native.sendBytes(wc.id, kind, request, channel, enc.codec, enc.data)
-    }
+    this.out.send(wc.id, kind, request, channel, enc)
     this.scheduleFlush()
   }
 
@@ -498,8 +496,9 @@ class Hub {
   }
 
   close() {
-    // Deliver what renderers sent before the close.
+    // Deliver what renderers sent before the close, and pass on what main sent.
     this.pump.run(Infinity)
+    this.out.flush()
     this.native.close()
     if (this.listening !== null) require('./socket').unlisten(this)
     const { kDisconnect } = require('./ipc-renderer')

@@ -23,6 +23,8 @@ const kAnswer = Symbol('ipc-main.answer')
 
 const kUpdateRef = Symbol('ipc-main.updateRef')
 
+function noop() {}
+
 const OPEN = 0
 const DISCONNECTED = 1
 const RELEASED = 2
@@ -83,8 +85,9 @@ class IpcRenderer extends EventEmitter {
           if (state.status !== OPEN) return
           self[kPort].send(KIND.CANCEL, request, channel, self[kPort].encode([why, timeout ?? null]))
         },
-        () => self[kUpdateRef](),
-        // A worker or socket port holds its thread while calls are pending.
+        // A worker or socket port's calls hold its thread from Rust (read
+        // from the frames): nothing to update per call.
+        port.holdsCalls ? noop : () => self[kUpdateRef](),
         port.listenersKeepAlive,
       ),
       // Handlers of main's wc.invoke, by channel: not listeners, so no
@@ -110,14 +113,15 @@ class IpcRenderer extends EventEmitter {
   }
 
   /**
-   * Whether something must keep this thread alive: an invoke in flight, or
+   * Whether something must keep this thread alive: an invoke in flight
+   * (unless the port holds the thread for those by itself), or
    * (on a worker or socket renderer, as `parentPort.on('message')` does) a
    * listener or handler waiting for messages or invokes from main.
    */
   [kUpdateRef]() {
     const state = this[kState]
     const port = this[kPort]
-    let want = state.calls.size > 0
+    let want = !port.holdsCalls && state.calls.size > 0
     if (!want && state.status === OPEN && port.listenersKeepAlive) {
       // A handler waits for main's invokes as a listener waits for messages.
       want = state.handlers.size > 0
@@ -389,7 +393,7 @@ class LocalPort extends NativePort {
     // CODEC_NONE: either way the frame itself carries no bytes.
     const local = enc.codec === CODEC_LOCAL
     if (local) this.hub.localFifo.push(enc.data)
-    const ok = this.native.sendStr(kind, request, channel, enc.codec, '')
+    const ok = this.native.send(kind, request, channel, enc.codec, '')
     if (!ok && local) this.hub.localFifo.pop()
     this.scheduleFlush()
     return ok

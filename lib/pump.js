@@ -53,20 +53,24 @@ class Pump {
   }
 
   /**
-   * Delivers queued frames: at least the rest of the current batch, then more
-   * batches until `limit` frames were delivered or the inbox is empty.
+   * Delivers queued frames: at least the rest of the current batch, then
+   * one more batch of at most `limit` frames (a doorbell: one drain call,
+   * since the inbox rings again by itself when frames remain, and the loop
+   * may turn between batches), or, for `Infinity`, batches until the inbox
+   * is empty (an inline drain, exit).
    * A throwing dispatcher is reported (uncaught exception on the next tick,
    * as a throwing listener is in Node) and the pump goes on.
    * @param {number} limit
    */
   run(limit) {
-    let n = 0
+    let drained = false
     for (;;) {
       let b = this.batch
       if (b === null || this.at >= b.length) {
         this.batch = null
-        if (n >= limit) return
-        b = this.native.drain(BATCH_FRAMES, BATCH_BYTES)
+        if (drained && limit !== Infinity) return
+        drained = true
+        b = this.native.drain(Math.min(limit, BATCH_FRAMES), BATCH_BYTES)
         if (b === null) return
         this.batch = b
         this.at = 0
@@ -75,7 +79,6 @@ class Pump {
       const end = at + 4 + b.readUInt32LE(at)
       const chEnd = at + HEADER_LEN + b.readUInt32LE(at + 16)
       this.at = end
-      n++
       try {
         this.dispatch(
           b[at + 4],

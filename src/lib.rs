@@ -12,6 +12,9 @@
 //!   thread rings at most once until the consumer drains.
 //! - [`hub`]: the process-wide table of hubs, renderer links, routing to a
 //!   renderer's inbox, blocking sync waits, per-kind counters.
+//! - [`route`]: a renderer's way to main (a hub here, or a socket) and the
+//!   policy applied per batch: checks, early flush of long bursts, and the
+//!   invokes in flight that keep a renderer's thread alive.
 //! - [`connection`] (Unix): a buffered reader of whole frames, and one
 //!   connected socket whose outbox is written from the flushing thread (a
 //!   tokio task finishes what the socket could not take at once).
@@ -28,6 +31,7 @@ pub mod error;
 pub mod hub;
 pub mod queue;
 pub mod registry;
+pub mod route;
 #[cfg(unix)]
 pub mod transport;
 pub mod wire;

@@ -6,7 +6,10 @@
 //! sending to its hub, main sending to an in-process renderer), the bell holds
 //! a ref until the inbox drains empty: what was sent is delivered before the
 //! process may exit. Frames from other threads need no hold, since their
-//! sender (a Worker, a socket) keeps the loop alive by itself.
+//! sender (a Worker, a socket) keeps the loop alive by itself. A renderer's
+//! invokes in flight also hold a ref (`hold_calls`, driven by
+//! `route::Holds` from the frames themselves), until their results are
+//! delivered.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::ThreadId;
@@ -29,8 +32,10 @@ pub(crate) struct TsfnBell {
   env: usize,
   /// A ref is held because of a same-thread push.
   held: AtomicBool,
-  /// An explicit keep-alive (a listening hub, a pending invoke) is on.
+  /// An explicit keep-alive (a listening hub, a renderer's listeners) is on.
   kept: AtomicBool,
+  /// A renderer's invoke is in flight.
+  calls: AtomicBool,
 }
 
 // SAFETY: `env` is only dereferenced on the `home` thread (checked at each
@@ -53,6 +58,7 @@ impl TsfnBell {
       env: env.raw() as usize,
       held: AtomicBool::new(false),
       kept: AtomicBool::new(false),
+      calls: AtomicBool::new(false),
     })
   }
 
@@ -83,7 +89,9 @@ impl TsfnBell {
   }
 
   fn update(&self) {
-    let want = self.held.load(Ordering::Relaxed) || self.kept.load(Ordering::Relaxed);
+    let want = self.held.load(Ordering::Relaxed)
+      || self.kept.load(Ordering::Relaxed)
+      || self.calls.load(Ordering::Relaxed);
     self.set_ref(want);
   }
 
@@ -97,6 +105,15 @@ impl TsfnBell {
   /// Turns the explicit keep-alive on or off (JS thread only).
   pub(crate) fn keep_alive(&self, on: bool) {
     if self.kept.swap(on, Ordering::Relaxed) != on {
+      self.update();
+    }
+  }
+}
+
+impl TsfnBell {
+  /// Holds a ref while a renderer's invokes are in flight (JS thread only).
+  pub(crate) fn hold_calls(&self, on: bool) {
+    if self.calls.swap(on, Ordering::Relaxed) != on {
       self.update();
     }
   }

@@ -9,17 +9,20 @@ use napi::threadsafe_function::UnknownReturnValue;
 use napi_derive::napi;
 
 use super::doorbell::{SharedBell, TsfnBell};
-use super::{frame, Payload};
+use super::{frame_from_js, invalid, tagged_from_js, JsString};
 use crate::hub::Hub;
+use crate::route::{check_batch, Writer};
 
 /// One hub: an ordered inbox drained on this JS thread.
 #[napi]
 pub struct NativeHub {
   hub: Arc<Hub>,
   bell: Arc<TsfnBell>,
-  scratch: Vec<u8>,
+  taken: Vec<Vec<u8>>,
   /// Renderers sent to since the last `flush()` (JS thread only).
   owed: HashSet<u32>,
+  /// Renderers a batch was queued for (reused).
+  touched: Vec<u32>,
   #[cfg(unix)]
   listener: Option<crate::transport::server::Listener>,
 }
@@ -45,8 +48,9 @@ impl NativeHub {
     Ok(NativeHub {
       hub,
       bell,
-      scratch: Vec::new(),
+      taken: Vec::new(),
       owed: HashSet::new(),
+      touched: Vec::new(),
       #[cfg(unix)]
       listener: None,
     })
@@ -59,68 +63,70 @@ impl NativeHub {
   }
 
   /// Takes up to `maxFrames` queued frames (about `maxBytes`) as one buffer
-  /// of frames back to back, oldest first; `null` when the inbox is empty.
+  /// of frames back to back, oldest first, or one large frame alone; `null`
+  /// when the inbox is empty. When frames remain, the doorbell rings again.
   #[napi(catch_unwind)]
   pub fn drain<'env>(
     &mut self,
     env: &'env Env,
     max_frames: u32,
     max_bytes: u32,
-  ) -> Result<Option<Either<BufferSlice<'env>, Buffer>>> {
+  ) -> Result<Option<BufferSlice<'env>>> {
     let bell = &self.bell;
     super::drain_inbox(
       env,
       &self.hub.inbox,
-      &mut self.scratch,
+      &mut self.taken,
       max_frames,
       max_bytes,
+      |_| {},
       || bell.release(),
     )
   }
 
-  /// Queues a frame for renderer `renderer` (JSON payload), rung at the next
-  /// `flush()`; `false` if that renderer is gone.
+  /// Queues one frame for renderer `renderer` (a JSON string or encoded
+  /// bytes: frames too large for JS's batch), rung at the next `flush()`;
+  /// `false` if that renderer is gone.
+  // The arguments are the frame's fields, as JS passes them.
+  #[allow(clippy::too_many_arguments)]
   #[napi(catch_unwind)]
-  pub fn send_str(
+  pub fn send(
     &mut self,
+    env: Env,
     renderer: u32,
     kind: u32,
     request: u32,
     channel: String,
     codec: u32,
-    payload: String,
+    payload: Either<JsString<'_>, &[u8]>,
   ) -> Result<bool> {
-    let f = frame(
+    let f = frame_from_js(
+      &env,
       kind,
       codec,
       renderer,
       request,
       &channel,
-      &Payload::Str(payload),
+      &payload,
+      u32::MAX as usize,
     )?;
     Ok(self.queue_for(renderer, f))
   }
 
-  /// As `sendStr`, with an encoded byte payload.
+  /// Queues main's frames written back to back in JS (each for the
+  /// renderer its header names; those for a renderer that is gone are
+  /// dropped) and rings every renderer sent to since the last flush.
   #[napi(catch_unwind)]
-  pub fn send_bytes(
-    &mut self,
-    renderer: u32,
-    kind: u32,
-    request: u32,
-    channel: String,
-    codec: u32,
-    payload: &[u8],
-  ) -> Result<bool> {
-    let f = frame(
-      kind,
-      codec,
-      renderer,
-      request,
-      &channel,
-      &Payload::Bytes(payload),
-    )?;
-    Ok(self.queue_for(renderer, f))
+  pub fn send_frames(&mut self, frames: &[u8]) -> Result<()> {
+    check_batch(frames, u32::MAX as usize, Writer::Main).map_err(invalid)?;
+    let mut touched = std::mem::take(&mut self.touched);
+    self.hub.send_batch(frames, &mut touched);
+    for renderer in touched.drain(..) {
+      self.owed.insert(renderer);
+    }
+    self.touched = touched;
+    self.flush();
+    Ok(())
   }
 
   /// Rings the doorbell of every renderer sent to since the last flush
@@ -132,13 +138,19 @@ impl NativeHub {
     }
   }
 
-  /// Answers the blocked `sendSync` `request` of `renderer` with `reply`
-  /// (codec byte first); `false` if nobody waits for it any more.
+  /// Answers the blocked `sendSync` `request` of `renderer` with `payload`
+  /// in `codec`; `false` if nobody waits for it any more.
   #[napi(catch_unwind)]
-  pub fn complete_sync(&self, renderer: u32, request: u32, reply: &[u8]) -> bool {
-    self
-      .hub
-      .complete_sync(renderer, request, Ok(reply.to_vec()))
+  pub fn complete_sync(
+    &self,
+    env: Env,
+    renderer: u32,
+    request: u32,
+    codec: u32,
+    payload: Either<JsString<'_>, &[u8]>,
+  ) -> Result<bool> {
+    let reply = tagged_from_js(&env, codec, &payload)?;
+    Ok(self.hub.complete_sync(renderer, request, Ok(reply)))
   }
 
   /// Detaches a renderer (its blocked `sendSync` wakes, disconnected).

@@ -14,8 +14,9 @@ use napi::threadsafe_function::UnknownReturnValue;
 use napi_derive::napi;
 
 use super::doorbell::{SharedBell, TsfnBell};
-use super::renderer::{NativeRenderer, Route};
+use super::renderer::NativeRenderer;
 use crate::queue::Inbox;
+use crate::route::Route;
 use crate::transport::client::{handshake, Client, Connected};
 
 static HANDSHAKES: LazyLock<Mutex<HashMap<u32, Connected>>> = LazyLock::new(Default::default);
@@ -115,7 +116,7 @@ pub fn open_socket_renderer(
     main_pid,
     max_frame,
   };
-  Ok(Some(NativeRenderer::new(route, id, inbox, bell)))
+  Ok(Some(NativeRenderer::new(route, id, inbox, bell, true)))
 }
 
 /// Where and how a hub listens (see `NativeHub.listen`).
