@@ -16,11 +16,13 @@ export declare class NativeHub {
   /** The process-wide id renderers attach with. */
   get id(): number
   /**
-   * Takes up to `maxFrames` queued frames (about `maxBytes`) as one buffer
-   * of frames back to back, oldest first, or one large frame alone; `null`
-   * when the inbox is empty. When frames remain, the doorbell rings again.
+   * Takes up to `maxFrames` queued frames (about `maxBytes`) back to back,
+   * oldest first: copied into `recv` (its length in bytes is returned) or,
+   * if they do not fit, into a Buffer of their own; or one large frame
+   * alone, as a Buffer; `null` when the inbox is empty. When frames remain,
+   * the doorbell rings again.
    */
-  drain(maxFrames: number, maxBytes: number): Buffer | null
+  drain(maxFrames: number, maxBytes: number, recv: Buffer): Drained
   /**
    * Queues one frame for renderer `renderer` (a JSON string or encoded
    * bytes: frames too large for JS's batch), rung at the next `flush()`;
@@ -136,7 +138,7 @@ export declare class NativeRenderer {
   /** Passes on the frames sent since the last flush. */
   flush(): void
   /** Takes queued frames from main, as `NativeHub.drain`. */
-  drain(maxFrames: number, maxBytes: number): Buffer | null
+  drain(maxFrames: number, maxBytes: number, recv: Buffer): Drained
   /**
    * Keeps this thread's loop alive (listeners waiting for main) or not.
    * Invokes in flight hold it by themselves.

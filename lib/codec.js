@@ -25,7 +25,8 @@ const CODEC_LOCAL = 3
 /** One Buffer argument, as its raw bytes: no serializer on either side. */
 const CODEC_BYTES = 4
 /** A BYTES payload this large arrives alone in an external buffer (see
- * LARGE_FRAME in src/binding/mod.rs) and is handed over as a view of it. */
+ * LARGE_FRAME in src/queue.rs: never in a batch, always alone, as a view of
+ * the Rust frame) and is handed over as a view of it. */
 const VIEW_AT = 64 * 1024
 
 const ObjectProto = Object.prototype

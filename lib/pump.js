@@ -11,6 +11,13 @@ const { HEADER_LEN } = require('./frames')
 const BATCH_FRAMES = 1024
 /** Bytes (about) taken per doorbell before yielding. */
 const BATCH_BYTES = 16 * 1024 * 1024
+/**
+ * The receive buffer each pump owns: a batch that fits is copied into it,
+ * so no Buffer is made per batch. Safe to reuse because every dispatcher
+ * decodes a frame's payload (a copy) before user code runs, and a nested
+ * run (an inline sendSync) finishes the current batch before it drains.
+ */
+const RECV_BYTES = 128 * 1024
 
 /**
  * Every pump of this JS environment, weakly: when the event loop runs out
@@ -34,7 +41,7 @@ function onBeforeExit() {
 
 class Pump {
   /**
-   * @param {{ drain(maxFrames: number, maxBytes: number): Buffer | null }} native
+   * @param {{ drain(maxFrames: number, maxBytes: number, recv: Buffer): number | Buffer | null }} native
    * @param {(kind: number, codec: number, renderer: number, request: number,
    *   channel: string, buf: Buffer, start: number, end: number) => void} dispatch
    */
@@ -43,6 +50,8 @@ class Pump {
     this.dispatch = dispatch
     this.batch = null
     this.at = 0
+    this.end = 0
+    this.recv = Buffer.allocUnsafe(RECV_BYTES)
     const ref = new WeakRef(this)
     live.add(ref)
     forget.register(this, ref)
@@ -66,12 +75,19 @@ class Pump {
     let drained = false
     for (;;) {
       let b = this.batch
-      if (b === null || this.at >= b.length) {
+      if (b === null || this.at >= this.end) {
         this.batch = null
         if (drained && limit !== Infinity) return
         drained = true
-        b = this.native.drain(Math.min(limit, BATCH_FRAMES), BATCH_BYTES)
-        if (b === null) return
+        const r = this.native.drain(Math.min(limit, BATCH_FRAMES), BATCH_BYTES, this.recv)
+        if (r === null) return
+        if (typeof r === 'number') {
+          b = this.recv
+          this.end = r
+        } else {
+          b = r
+          this.end = r.length
+        }
         this.batch = b
         this.at = 0
       }

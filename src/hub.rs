@@ -361,12 +361,17 @@ impl SyncSlot {
   /// # Returns
   /// `true` if this call stored it.
   pub fn fill(&self, v: Result<Vec<u8>>) -> bool {
-    let mut value = lock(&self.value);
-    if value.is_some() || self.ready.load(Ordering::Acquire) {
-      return false;
+    {
+      let mut value = lock(&self.value);
+      if value.is_some() || self.ready.load(Ordering::Acquire) {
+        return false;
+      }
+      *value = Some(v);
+      self.ready.store(true, Ordering::Release);
     }
-    *value = Some(v);
-    self.ready.store(true, Ordering::Release);
+    // Woken after the lock is dropped: a waiter woken while it is held
+    // (on one CPU it often runs at once) would block on it and hand the
+    // CPU straight back, two context switches for nothing.
     self.cv.notify_all();
     true
   }

@@ -43,7 +43,7 @@ impl NativeHub {
   /// Creates a hub whose doorbell calls `onDoorbell()` on this thread.
   #[napi(constructor, catch_unwind)]
   pub fn new(env: Env, on_doorbell: Function<'_, (), UnknownReturnValue>) -> Result<Self> {
-    let bell = Arc::new(TsfnBell::new(&env, on_doorbell)?);
+    let bell = TsfnBell::new(&env, on_doorbell)?;
     let hub = Hub::new(Box::new(SharedBell(bell.clone())));
     Ok(NativeHub {
       hub,
@@ -62,16 +62,19 @@ impl NativeHub {
     self.hub.id() as f64
   }
 
-  /// Takes up to `maxFrames` queued frames (about `maxBytes`) as one buffer
-  /// of frames back to back, oldest first, or one large frame alone; `null`
-  /// when the inbox is empty. When frames remain, the doorbell rings again.
+  /// Takes up to `maxFrames` queued frames (about `maxBytes`) back to back,
+  /// oldest first: copied into `recv` (its length in bytes is returned) or,
+  /// if they do not fit, into a Buffer of their own; or one large frame
+  /// alone, as a Buffer; `null` when the inbox is empty. When frames remain,
+  /// the doorbell rings again.
   #[napi(catch_unwind)]
   pub fn drain<'env>(
     &mut self,
     env: &'env Env,
     max_frames: u32,
     max_bytes: u32,
-  ) -> Result<Option<BufferSlice<'env>>> {
+    mut recv: BufferSlice<'_>,
+  ) -> Result<super::Drained<'env>> {
     let bell = &self.bell;
     super::drain_inbox(
       env,
@@ -79,6 +82,7 @@ impl NativeHub {
       &mut self.taken,
       max_frames,
       max_bytes,
+      &mut recv,
       |_| {},
       || bell.release(),
     )
@@ -250,5 +254,6 @@ impl NativeHub {
     }
     self.bell.keep_alive(false);
     self.bell.release();
+    self.bell.shut();
   }
 }

@@ -143,21 +143,29 @@ pub(crate) fn reply_to_js<'env>(
 /// Large frames lent to JS as views, process-wide (see [`Lent`]).
 static LENT: Lent = Lent::new();
 
+/// What a drain hands JS: the length of the batch copied into JS's own
+/// receive buffer, or a Buffer of its own (a large frame's view, or a batch
+/// too big for the receive buffer).
+pub(crate) type Drained<'env> = Option<Either<u32, BufferSlice<'env>>>;
+
 /// Drains `inbox` for JS, by the policy of [`Inbox::take`]: a large frame
 /// alone, as a view of the frame itself (no copy; copied only while too
-/// many views are alive), or a batch of frames copied once into a fresh
-/// Buffer; `null` when empty. `delivered` sees the bytes handed over;
-/// `release` runs when the inbox drained empty. When frames remain the
-/// inbox rang again, so one call per doorbell is enough.
+/// many views are alive), or a batch of frames copied once, into `recv`
+/// (JS's reusable receive buffer: no Buffer made per batch) when it fits,
+/// else into a fresh Buffer; `null` when empty. `delivered` sees the bytes
+/// handed over; `release` runs when the inbox drained empty. When frames
+/// remain the inbox rang again, so one call per doorbell is enough.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn drain_inbox<'env>(
   env: &'env Env,
   inbox: &Inbox,
   taken: &mut Vec<Vec<u8>>,
   max_frames: u32,
   max_bytes: u32,
+  recv: &mut [u8],
   delivered: impl FnOnce(&[u8]),
   release: impl FnOnce(),
-) -> Result<Option<BufferSlice<'env>>> {
+) -> Result<Drained<'env>> {
   let limits = Limits {
     frames: max_frames.max(1) as usize,
     bytes: max_bytes as usize,
@@ -172,7 +180,7 @@ pub(crate) fn drain_inbox<'env>(
       delivered(&frame);
       let len = frame.len();
       if !LENT.try_lend(len) {
-        return BufferSlice::copy_from(env, &frame).map(Some);
+        return BufferSlice::copy_from(env, &frame).map(|b| Some(Either::B(b)));
       }
       let data = frame.as_mut_ptr();
       // SAFETY: `data` points at `len` bytes owned by `frame`, which moves
@@ -183,7 +191,16 @@ pub(crate) fn drain_inbox<'env>(
           LENT.give_back(frame.len());
         })
       }
-      .map(Some)
+      .map(|b| Some(Either::B(b)))
+    }
+    Taken::Batch(bytes) if bytes <= recv.len() => {
+      let mut at = 0;
+      for f in taken.drain(..) {
+        recv[at..at + f.len()].copy_from_slice(&f);
+        at += f.len();
+      }
+      delivered(&recv[..bytes]);
+      Ok(Some(Either::A(bytes as u32)))
     }
     Taken::Batch(bytes) => {
       let mut data = ptr::null_mut();
@@ -201,7 +218,7 @@ pub(crate) fn drain_inbox<'env>(
       if taken.capacity() > 4096 {
         *taken = Vec::new();
       }
-      unsafe { BufferSlice::from_napi_value(env.raw(), value) }.map(Some)
+      unsafe { BufferSlice::from_napi_value(env.raw(), value) }.map(|b| Some(Either::B(b)))
     }
   }
 }

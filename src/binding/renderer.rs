@@ -94,6 +94,7 @@ impl NativeRenderer {
     self.bell.hold_calls(false);
     self.bell.keep_alive(false);
     self.bell.release();
+    self.bell.shut();
   }
 }
 
@@ -227,7 +228,8 @@ impl NativeRenderer {
     env: &'env Env,
     max_frames: u32,
     max_bytes: u32,
-  ) -> Result<Option<BufferSlice<'env>>> {
+    mut recv: BufferSlice<'_>,
+  ) -> Result<super::Drained<'env>> {
     let (bell, holds) = (&self.bell, &mut self.holds);
     super::drain_inbox(
       env,
@@ -235,6 +237,7 @@ impl NativeRenderer {
       &mut self.taken,
       max_frames,
       max_bytes,
+      &mut recv,
       |frames| {
         if holds.as_mut().is_some_and(|h| h.delivered(frames)) {
           bell.hold_calls(false);
@@ -283,7 +286,7 @@ pub fn attach_renderer(
     Ok(h) => h,
     Err(_) => return Ok(None),
   };
-  let bell = Arc::new(TsfnBell::new(&env, on_doorbell)?);
+  let bell = TsfnBell::new(&env, on_doorbell)?;
   let inbox = Arc::new(Inbox::new(Box::new(SharedBell(bell.clone()))));
   let id = match hub.attach(inbox.clone()) {
     Ok(id) => id,

@@ -108,7 +108,7 @@ pub fn open_socket_renderer(
     .remove(&handle);
   let Some(c) = connected else { return Ok(None) };
   let (id, main_pid, max_frame) = (c.id, c.main_pid, c.max_frame);
-  let bell = Arc::new(TsfnBell::new(&env, on_doorbell)?);
+  let bell = TsfnBell::new(&env, on_doorbell)?;
   let inbox = Arc::new(Inbox::new(Box::new(SharedBell(bell.clone()))));
   let client = Client::start(c, inbox.clone()).map_err(|e| Error::from_reason(e.to_string()))?;
   let route = Route::Socket {
