@@ -121,12 +121,13 @@ async function compareRounds({ ours, base, warm = 1, rounds = 5 }) {
 const round3 = (x) => (Number.isFinite(x) ? Number(x.toPrecision(4)) : x)
 
 /**
- * Prints one result line for benchmark/index.js.
- * `kind` 'time': lower is better, ratio = ours / base, goal `{ le: x }`.
- * `kind` 'rate': higher is better, ratio = ours / base, goal `{ ge: x }`.
+ * Prints one result line for benchmark/index.js, which holds each row's
+ * goal (from issue 11) and folds several runs into one row.
+ * `kind` 'time': a cost (µs, ns/op), lower is better; ratio = ours / base.
+ * `kind` 'rate': a speed (msg/s, GB/s), higher is better; ratio = ours / base.
  * @param {{ scenario: string, kind: 'time'|'rate', unit: string,
- *   ours: number, base: number, goal: { le?: number, ge?: number },
- *   oursP99?: number, baseP99?: number, note?: string }} r
+ *   ours: number, base: number, oursP99?: number, baseP99?: number,
+ *   note?: string }} r
  */
 function report(r) {
   const out = {
@@ -135,7 +136,6 @@ function report(r) {
     ours: round3(r.ours),
     base: round3(r.base),
     unit: r.unit,
-    goal: r.goal,
   }
   if (r.oursP99 !== undefined) out.oursP99 = round3(r.oursP99)
   if (r.baseP99 !== undefined) out.baseP99 = round3(r.baseP99)
@@ -145,7 +145,7 @@ function report(r) {
 }
 
 /** Reports a latency comparison from pooled nanosecond samples, in µs. */
-function reportLatency(scenario, samples, goal, note) {
+function reportLatency(scenario, samples, note) {
   report({
     scenario,
     kind: 'time',
@@ -154,7 +154,6 @@ function reportLatency(scenario, samples, goal, note) {
     base: median(samples.base) / 1e3,
     oursP99: p99(samples.ours) / 1e3,
     baseP99: p99(samples.base) / 1e3,
-    goal,
     note: note ?? `median of ${samples.ours.length} calls`,
   })
 }
@@ -176,6 +175,8 @@ function modes(all) {
 // a dedicated control MessagePort in `workerData.ctl`, so that `parentPort`
 // carries only the baseline's own traffic. The main thread drives rounds
 // over the control ports, one command at a time, alternating the two.
+// For an anchor row (`{ anchor: true }`) both are plain baseline workers:
+// the script wires the baseline's main side to each of `w.plainWorkers`.
 
 /** Request/response over a control port: `ask(cmd) -> Promise<reply>`. */
 function controller(port) {
@@ -191,31 +192,39 @@ function controller(port) {
  * a first `{ cmd: 'ready' }`.
  * @param {import('..').IpcMain} hub
  * @param {string} file
+ * @param {{ anchor?: boolean }} [o]
  */
-async function startWorkers(hub, file) {
+async function startWorkers(hub, file, { anchor = false } = {}) {
   const { Worker, MessageChannel } = require('node:worker_threads')
   const a = new MessageChannel()
   const b = new MessageChannel()
-  const wc = await hub.spawnWorker(file, { workerData: { role: 'ours', ctl: a.port2 }, transferList: [a.port2] })
-  const baseWorker = new Worker(file, { workerData: { role: 'base', ctl: b.port2 }, transferList: [b.port2] })
-  baseWorker.on('error', (err) => {
-    console.error(err)
-    process.exit(1)
-  })
-  wc.worker.on('error', (err) => {
-    console.error(err)
-    process.exit(1)
-  })
+  const plain = (ctl) => new Worker(file, { workerData: { role: 'base', ctl }, transferList: [ctl] })
+  let wc = null
+  let oursWorker
+  if (anchor) {
+    oursWorker = plain(a.port2)
+  } else {
+    wc = await hub.spawnWorker(file, { workerData: { role: 'ours', ctl: a.port2 }, transferList: [a.port2] })
+    oursWorker = wc.worker
+  }
+  const baseWorker = plain(b.port2)
+  for (const worker of [oursWorker, baseWorker]) {
+    worker.on('error', (err) => {
+      console.error(err)
+      process.exit(1)
+    })
+  }
   const w = {
     wc,
-    oursWorker: wc.worker,
+    oursWorker,
     baseWorker,
+    plainWorkers: anchor ? [oursWorker, baseWorker] : [baseWorker],
     ours: controller(a.port1),
     base: controller(b.port1),
     async stop() {
       a.port1.close()
       b.port1.close()
-      await Promise.all([wc.worker.terminate(), baseWorker.terminate()])
+      await Promise.all([oursWorker.terminate(), baseWorker.terminate()])
       await hub.close()
     },
   }
