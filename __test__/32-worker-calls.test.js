@@ -152,3 +152,34 @@ describe('worker path: napi calls per round trip', () => {
     assert.deepEqual(worker, { sendFrames: 1 })
   })
 })
+
+describe('worker path: large Buffers', () => {
+  it('large Buffers beyond the lending bound (64 MiB held at once) still arrive intact', async (t) => {
+    const hub = new IpcMain()
+    const wc = await hub.spawnWorker(AGENT)
+    t.after(async () => {
+      await wc.worker.terminate()
+      await hub.close()
+    })
+    const agent = agentOf(wc)
+    const N = 80
+    const held = []
+    const all = new Promise((resolve) =>
+      hub.on('big', (event, buf) => {
+        // Kept: none of the views lent so far can be freed.
+        held.push(buf)
+        if (held.length === N) resolve()
+      }),
+    )
+    await agent.run(({ ipcRenderer }, n) => {
+      for (let i = 0; i < n; i++) ipcRenderer.send('big', Buffer.alloc(1024 * 1024, i))
+    }, N)
+    await all
+    for (let i = 0; i < N; i++) {
+      assert.ok(Buffer.isBuffer(held[i]), `#${i} is a Buffer`)
+      assert.equal(held[i].length, 1024 * 1024)
+      assert.equal(held[i][0], i)
+      assert.equal(held[i][held[i].length - 1], i)
+    }
+  })
+})

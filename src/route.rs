@@ -152,7 +152,8 @@ pub enum Writer {
 }
 
 impl Writer {
-  fn may_send(self, k: u8) -> bool {
+  /// Whether this writer sends frames of kind `k`.
+  pub fn may_send(self, k: u8) -> bool {
     match self {
       Writer::Renderer => k < kind::MESSAGE && k != kind::CONNECT,
       Writer::Main => k >= kind::MESSAGE,
@@ -348,6 +349,15 @@ mod tests {
     ]);
     assert_eq!(check_batch(&b, 1 << 20, Writer::Renderer), Ok(()));
     assert_eq!(check_batch(&[], 1 << 20, Writer::Renderer), Ok(()));
+  }
+
+  #[test]
+  fn each_writer_sends_only_its_own_kinds() {
+    assert!(Writer::Renderer.may_send(kind::INVOKE));
+    assert!(!Writer::Renderer.may_send(kind::RESULT_OK));
+    assert!(!Writer::Renderer.may_send(kind::CONNECT));
+    assert!(Writer::Main.may_send(kind::SYNC_REPLY));
+    assert!(!Writer::Main.may_send(kind::SEND));
   }
 
   #[test]

@@ -104,6 +104,9 @@ impl NativeHub {
     codec: u32,
     payload: Either<JsString<'_>, &[u8]>,
   ) -> Result<bool> {
+    if kind > u8::MAX as u32 || !Writer::Main.may_send(kind as u8) {
+      return Err(Error::new(Status::InvalidArg, "a kind main does not send"));
+    }
     let f = frame_from_js(
       &env,
       kind,

@@ -148,6 +148,12 @@ impl NativeRenderer {
     if self.closed {
       return Ok(false);
     }
+    if kind > u8::MAX as u32 || !Writer::Renderer.may_send(kind as u8) {
+      return Err(Error::new(
+        Status::InvalidArg,
+        "a kind a renderer does not send",
+      ));
+    }
     let limit = self.route.max_frame();
     let f = frame_from_js(
       &env, kind, codec, self.id, request, &channel, &payload, limit,
