@@ -183,3 +183,35 @@ describe('worker path: large Buffers', () => {
     }
   })
 })
+
+describe('worker path: reused receive buffers', () => {
+  it('typed arrays decoded from a message stay intact while later messages arrive', async (t) => {
+    const hub = new IpcMain()
+    const wc = await hub.spawnWorker(AGENT)
+    t.after(async () => {
+      await wc.worker.terminate()
+      await hub.close()
+    })
+    const agent = agentOf(wc)
+    const N = 200
+    const held = []
+    const all = new Promise((resolve) =>
+      hub.on('typed', (event, i, bytes, floats) => {
+        held.push([i, bytes, floats])
+        if (held.length === N) resolve()
+      }),
+    )
+    await agent.run(async ({ ipcRenderer }, n) => {
+      for (let i = 0; i < n; i++) {
+        ipcRenderer.send('typed', i, new Uint8Array(64).fill(i), new Float64Array([i, -i]))
+        // Separate batches, so later ones are drained while earlier ones are held.
+        if (i % 10 === 9) await new Promise(setImmediate)
+      }
+    }, N)
+    await all
+    for (const [i, bytes, floats] of held) {
+      assert.ok(bytes instanceof Uint8Array && bytes.every((b) => b === (i & 0xff)), `bytes of #${i}`)
+      assert.deepEqual([...floats], [i, -i], `floats of #${i}`)
+    }
+  })
+})

@@ -6,6 +6,7 @@
 // undelivered frame instead of jumping ahead to newer ones.
 
 const { HEADER_LEN } = require('./frames')
+const { CODEC_V8 } = require('./codec')
 
 /** Frames taken per doorbell before yielding to the event loop. */
 const BATCH_FRAMES = 1024
@@ -16,6 +17,8 @@ const BATCH_BYTES = 16 * 1024 * 1024
  * so no Buffer is made per batch. Safe to reuse because every dispatcher
  * decodes a frame's payload (a copy) before user code runs, and a nested
  * run (an inline sendSync) finishes the current batch before it drains.
+ * One exception: `v8.deserialize` returns typed arrays and Buffers as views
+ * of its input, so a V8 payload is handed over in a copy of its own.
  */
 const RECV_BYTES = 128 * 1024
 
@@ -95,16 +98,25 @@ class Pump {
       const end = at + 4 + b.readUInt32LE(at)
       const chEnd = at + HEADER_LEN + b.readUInt32LE(at + 16)
       this.at = end
+      const codec = b[at + 5]
+      let buf = b
+      let start = chEnd
+      let stop = end
+      if (codec === CODEC_V8 && b === this.recv) {
+        buf = Buffer.from(b.subarray(chEnd, end))
+        start = 0
+        stop = buf.length
+      }
       try {
         this.dispatch(
           b[at + 4],
-          b[at + 5],
+          codec,
           b.readUInt32LE(at + 8),
           b.readUInt32LE(at + 12),
           chEnd === at + HEADER_LEN ? '' : b.utf8Slice(at + HEADER_LEN, chEnd),
-          b,
-          chEnd,
-          end,
+          buf,
+          start,
+          stop,
         )
       } catch (err) {
         report(err)
