@@ -215,3 +215,43 @@ describe('worker path: reused receive buffers', () => {
     }
   })
 })
+
+describe('worker path: both doorbells', () => {
+  // A whole program: a worker invokes, sendSyncs and sends, main answers;
+  // both then end by themselves. Run with each kind of doorbell.
+  const program = `
+    const { isMainThread } = require('node:worker_threads')
+    const { IpcMain, ipcRenderer } = require(${JSON.stringify(path.join(__dirname, '..'))})
+    if (isMainThread) {
+      const hub = new IpcMain()
+      hub.handle('add', (e, a, b) => a + b)
+      hub.on('sync', (e, v) => { e.returnValue = v * 2 })
+      hub.on('done', (e, sum, twice) => console.log(JSON.stringify([sum, twice])))
+      hub.spawnWorker(__filename)
+    } else {
+      ipcRenderer.invoke('add', 2, 3).then((sum) => ipcRenderer.send('done', sum, ipcRenderer.sendSync('sync', 21)))
+    }
+  `
+  for (const doorbell of ['uv', 'tsfn']) {
+    it(`with IPC_MAIN_DOORBELL=${doorbell}: the traffic flows and the process exits by itself`, () => {
+      const fs = require('node:fs')
+      const os = require('node:os')
+      const { spawnSync } = require('node:child_process')
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-main-doorbell-'))
+      try {
+        const file = path.join(dir, 'program.js')
+        fs.writeFileSync(file, program)
+        const r = spawnSync(process.execPath, [file], {
+          env: { ...process.env, IPC_MAIN_DOORBELL: doorbell },
+          encoding: 'utf8',
+          timeout: 15_000,
+        })
+        assert.equal(r.error, undefined, 'it ended within the time limit')
+        assert.equal(r.status, 0, r.stderr)
+        assert.equal(r.stdout.trim(), '[5,42]')
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true })
+      }
+    })
+  }
+})
