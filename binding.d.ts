@@ -64,15 +64,22 @@ export declare class NativeHub {
   /** Forgets a nonce whose worker never started. */
   forgetWorker(nonce: number): void
   /**
-   * Listens on a Unix socket at `path` for renderers presenting `token`;
-   * `null`, or `[code, message]` if it cannot.
+   * Listens on a Unix socket at `path` for renderers presenting `token`.
+   * Throws with Node's code for a bind error (`EADDRINUSE`, ...), or
+   * `IPC_ALREADY_LISTENING`.
    */
-  listen(path: string, token: string, maxFrame: number): Array<string> | null
+  listen(path: string, token: string, maxFrame: number): void
   /**
    * Writes what is queued for socket renderers, blocking up to
    * `timeoutMs` (process exit).
    */
   flushBlocking(timeoutMs: number): void
+  /**
+   * Stops listening and closes every socket renderer's connection (each
+   * is told first); the hub and its other renderers go on. `false` if it
+   * was not listening.
+   */
+  unlisten(): boolean
   /**
    * Closes the hub: renderers are told, blocked `sendSync`s wake; a
    * listening socket stops and its connections close after the news.
@@ -174,11 +181,15 @@ export declare function claimWorker(nonce: number): [number, string] | null
  */
 export declare function openSocketRenderer(handle: number, onDoorbell: () => unknown): NativeRenderer | null
 
-/** As `socketConnectSync`, off the JS thread. */
+/**
+ * As `socketConnectSync`, off the JS thread: resolves with the handle, or
+ * with the error (its `code` set) for JS to throw.
+ */
 export declare function socketConnect(path: string, token: string, meta: string, timeoutMs: number): Promise<unknown>
 
 /**
  * Connects and authenticates, blocking this thread: a handle for
- * `openSocketRenderer`, or `[code, message]`.
+ * `openSocketRenderer`. Throws with the refusal's code (`IPC_AUTH_FAILED`,
+ * `IPC_PROTOCOL`, `ENOENT`, ...).
  */
-export declare function socketConnectSync(path: string, token: string, meta: string, timeoutMs: number): number | Array<string>
+export declare function socketConnectSync(path: string, token: string, meta: string, timeoutMs: number): number

@@ -1,5 +1,12 @@
 // Types of the `electron` stand-in: the values, plus Electron's type names.
-export { ipcMain, ipcRenderer, webContents } from './index'
+export { ipcMain, webContents } from './index'
+import type { IpcRenderer as Renderer } from './index'
+/**
+ * This environment's renderer, as `require('ipc-main').ipcRenderer`; but
+ * `undefined` when `process.type === 'browser'` (a program declaring itself
+ * Electron's main process), as in Electron's main. Typed as Electron types it.
+ */
+export declare const ipcRenderer: Renderer
 export type {
   IpcMain,
   IpcMainEvent,
@@ -38,4 +45,27 @@ export declare class BrowserWindow extends EventEmitter {
   static getFocusedWindow(): BrowserWindow | null
   static fromWebContents(webContents: Contents): BrowserWindow | null
   static fromId(id: number): BrowserWindow | null
+}
+
+/**
+ * The part of Electron's `app` that libraries read to find their files: the app's name and version (from the
+ * package.json nearest the main script), `getPath`/`setPath` with Electron's defaults for this OS; always ready.
+ */
+export declare const app: EventEmitter & {
+  /** `productName` or `name` of the app's package.json, else `'Electron'`; settable. */
+  name: string
+  getName(): string
+  setName(name: string): void
+  /** `version` of the app's package.json, else `'0.0.0'`. */
+  getVersion(): string
+  readonly isPackaged: boolean
+  /** Always true: there is no startup to wait for. */
+  isReady(): boolean
+  whenReady(): Promise<void>
+  /** Electron's special directories; an unknown name throws `Failed to get '<name>' path`. */
+  getPath(
+    name: 'home' | 'appData' | 'userData' | 'sessionData' | 'temp' | 'exe' | 'module' | 'logs' | 'crashDumps' | (string & {}),
+  ): string
+  /** Overrides a special directory (an absolute path), as Electron's `app.setPath`. */
+  setPath(name: string, path: string): void
 }

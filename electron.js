@@ -3,12 +3,15 @@
 // `ipc-main/electron` and main-process IPC code runs unchanged under Node.
 //
 // Covered: `ipcMain`, `ipcRenderer`, `webContents` (the real ipc-main
-// objects), and the two neighbours IPC libraries reach for:
+// objects; `ipcRenderer` is undefined when `process.type === 'browser'`, as
+// in Electron's main process), and the two neighbours IPC libraries reach for:
 // `contextBridge.exposeInMainWorld` / `exposeInIsolatedWorld` (the API lands
 // on `globalThis`, which is this "renderer's" window) and `BrowserWindow`
 // (`getAllWindows()`, `fromWebContents()`, `fromId()`, `getFocusedWindow()`,
 // each window carrying a real `WebContents`; `new BrowserWindow()` makes an
-// in-process renderer). Nothing else of Electron is here.
+// in-process renderer), and the piece of `app` libraries read to find their
+// files (name, version, getPath/setPath; electron-store, electron-log).
+// Nothing else of Electron is here.
 
 const { EventEmitter } = require('node:events')
 const ipc = require('./index.js')
@@ -78,6 +81,136 @@ const contextBridge = {
   exposeInIsolatedWorld(_worldId, apiKey, api) {
     expose(apiKey, api)
   },
+}
+
+// ---------------------------------------------------------------- app
+
+/** The nearest package.json above the main script (Electron reads the app's). */
+function appPackage() {
+  const path = require('node:path')
+  const fs = require('node:fs')
+  let dir = process.argv[1] ? path.dirname(path.resolve(process.argv[1])) : process.cwd()
+  for (;;) {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'))
+    } catch {
+      const up = path.dirname(dir)
+      if (up === dir) return {}
+      dir = up
+    }
+  }
+}
+
+/**
+ * The part of Electron's `app` that libraries read to find their files
+ * (electron-store, electron-log): the app's name and version, and
+ * `getPath`/`setPath` with Electron's defaults for this OS. The app is
+ * always ready (there is no startup to wait for). Nothing else.
+ */
+class App extends EventEmitter {
+  constructor() {
+    super()
+    this._pkg = null
+    this._name = null
+    this._paths = new Map()
+  }
+
+  /** @private */
+  _package() {
+    this._pkg ??= appPackage()
+    return this._pkg
+  }
+
+  /** The app's name: `productName` or `name` of its package.json (else `'Electron'`). */
+  get name() {
+    return this._name ?? this._package().productName ?? this._package().name ?? 'Electron'
+  }
+
+  set name(value) {
+    this._name = String(value)
+  }
+
+  /** @returns {string} */
+  getName() {
+    return this.name
+  }
+
+  /** @param {string} name */
+  setName(name) {
+    this.name = name
+  }
+
+  /** @returns {string} the `version` of the app's package.json (else `'0.0.0'`) */
+  getVersion() {
+    return this._package().version ?? '0.0.0'
+  }
+
+  /** Never packaged here. */
+  get isPackaged() {
+    return false
+  }
+
+  /** @returns {boolean} always true: there is no startup to wait for */
+  isReady() {
+    return true
+  }
+
+  /** @returns {Promise<void>} resolved */
+  whenReady() {
+    return Promise.resolve()
+  }
+
+  /**
+   * Electron's special directories: `home`, `appData`, `userData`,
+   * `sessionData`, `temp`, `exe`, `module`, `logs`, `crashDumps`, and any
+   * set with setPath(). Others throw, as Electron does.
+   * @param {string} name
+   * @returns {string}
+   */
+  getPath(name) {
+    const set = this._paths.get(name)
+    if (set !== undefined) return set
+    const os = require('node:os')
+    const path = require('node:path')
+    const home = os.homedir()
+    switch (name) {
+      case 'home':
+        return home
+      case 'appData':
+        if (process.platform === 'win32') return process.env.APPDATA ?? path.join(home, 'AppData', 'Roaming')
+        if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support')
+        return process.env.XDG_CONFIG_HOME || path.join(home, '.config')
+      case 'userData':
+        return path.join(this.getPath('appData'), this.name)
+      case 'sessionData':
+        return this.getPath('userData')
+      case 'temp':
+        return os.tmpdir()
+      case 'exe':
+      case 'module':
+        return process.execPath
+      case 'logs':
+        if (process.platform === 'darwin') return path.join(home, 'Library', 'Logs', this.name)
+        return path.join(this.getPath('userData'), 'logs')
+      case 'crashDumps':
+        return path.join(this.getPath('userData'), 'Crashpad')
+      default:
+        throw new Error(`Failed to get '${name}' path`)
+    }
+  }
+
+  /**
+   * Overrides a special directory (e.g. `userData`, so tests keep their
+   * files in a temp dir), as Electron's app.setPath.
+   * @param {string} name
+   * @param {string} value an absolute path
+   */
+  setPath(name, value) {
+    if (typeof value !== 'string' || !require('node:path').isAbsolute(value)) {
+      throw new Error(`Path must be absolute: ${value}`)
+    }
+    this._paths.set(name, value)
+  }
 }
 
 // ---------------------------------------------------------------- BrowserWindow
@@ -174,8 +307,14 @@ class BrowserWindow extends EventEmitter {
 
 Object.defineProperties(module.exports, {
   ipcMain: { enumerable: true, get: () => ipc.ipcMain },
-  ipcRenderer: { enumerable: true, get: () => ipc.ipcRenderer },
+  // In Electron's main process `require('electron').ipcRenderer` is
+  // undefined, and libraries that ship one module for both sides (electron-log
+  // v5) test it to learn where they are. A program that declares itself
+  // Electron's main (`process.type === 'browser'`) gets the same; anywhere
+  // else this is the environment's renderer, as `require('ipc-main')`'s.
+  ipcRenderer: { enumerable: true, get: () => (process.type === 'browser' ? undefined : ipc.ipcRenderer) },
 })
 module.exports.webContents = ipc.webContents
+module.exports.app = new App()
 module.exports.contextBridge = contextBridge
 module.exports.BrowserWindow = BrowserWindow

@@ -420,10 +420,13 @@ export declare class IpcMain extends EventEmitter implements IpcMainLike<WebCont
   /** Removes the listeners of `channel`, or of every channel (including the built-in `'error'` guard). */
   removeAllListeners(channel?: string | symbol): this;
 
-  /** Answers `invoke(channel, ...args)` with the handler's return value (or what its promise resolves to); throws if `channel` already has a handler. */
-  handle(channel: string, listener: (event: IpcMainHandlerEvent<WebContents>, ...args: any[]) => Promise<any> | any): void;
-  /** Like `handle`, removed after the first invoke. */
-  handleOnce(channel: string, listener: (event: IpcMainHandlerEvent<WebContents>, ...args: any[]) => Promise<any> | any): void;
+  /**
+   * Answers `invoke(channel, ...args)` with the handler's return value (or what its promise resolves to); throws if `channel` already has a handler.
+   * An own property bound to this hub, as Electron's (so `{ ...ipcMain }.handle(...)` works).
+   */
+  handle: (channel: string, listener: (event: IpcMainHandlerEvent<WebContents>, ...args: any[]) => Promise<any> | any) => void;
+  /** Like `handle`, removed after the first invoke; an own property bound to this hub, as `handle`. */
+  handleOnce: (channel: string, listener: (event: IpcMainHandlerEvent<WebContents>, ...args: any[]) => Promise<any> | any) => void;
   /** Removes the handler of `channel`, if any. */
   removeHandler(channel: string): void;
 
@@ -530,7 +533,7 @@ export interface IpcRenderer extends IpcRendererLike {
 /** The `IpcMain` of this JS environment (thread), created on first use. */
 export declare const ipcMain: IpcMain;
 
-/** The `IpcRenderer` of this JS environment: connected to its parent main in a forked child or spawned worker, else in-process. */
+/** The `IpcRenderer` of this JS environment: connected to its parent main in a forked child or spawned worker (or the main at `IPC_MAIN_ADDRESS`; a refused connection gives a disconnected renderer, never a throw), else in-process. */
 export declare const ipcRenderer: IpcRenderer;
 
 /** Lookup of live renderers (Electron's `webContents` module). */

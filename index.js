@@ -19,10 +19,10 @@ function getIpcMain() {
 const kDefaultRenderer = Symbol.for('ipc-main.defaultRenderer')
 
 function getIpcRenderer() {
-  // After `ipcMain.close()` (or its close()), the in-process default
-  // renderer is disconnected for good, while `ipcMain` starts a fresh hub on
-  // next use: give the next user a renderer of that fresh hub, as a test
-  // file run after another in the same process expects.
+  // After its own close(), the in-process default renderer is released for
+  // good: give the next user a fresh one. (`ipcMain.close()` is about the
+  // socket and leaves it connected: a renderer captured before keeps
+  // reaching ipcMain.)
   if (defaultIsLocal && !require('./lib/ipc-renderer').isOpen(defaultRenderer)) {
     defaultRenderer = null
     defaultIsLocal = false
@@ -32,7 +32,8 @@ function getIpcRenderer() {
     // bootstrap connected it; a process given IPC_MAIN_ADDRESS connects now.
     defaultRenderer = globalThis[kDefaultRenderer] ?? null
     if (defaultRenderer === null && process.env.IPC_MAIN_ADDRESS) {
-      defaultRenderer = require('./lib/socket').connectSocketSync(process.env.IPC_MAIN_ADDRESS, {
+      // Never throws: a refused connection gives a disconnected renderer.
+      defaultRenderer = require('./lib/socket').connectDefault(process.env.IPC_MAIN_ADDRESS, {
         token: process.env.IPC_MAIN_TOKEN,
       })
       globalThis[kDefaultRenderer] = defaultRenderer

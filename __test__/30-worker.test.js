@@ -19,6 +19,9 @@ const { Worker } = require('node:worker_threads')
 
 const { IpcMain, webContents } = require('..')
 const { SUITE, next, flush, spy, agentOf } = require('./helpers')
+// The whole hub going away (process exit, a main that is gone): internal,
+// since ipcMain.close() is only about the socket and leaves workers connected.
+const { shutdown } = require('../lib/ipc-main')
 
 const fixture = (name) => path.join(__dirname, 'fixtures', name)
 const AGENT = fixture('agent.js')
@@ -814,10 +817,10 @@ describe('worker lifetimes', SUITE, () => {
   })
 })
 
-describe('IpcMain#close() with worker renderers', SUITE, () => {
+describe('the hub going away (internal shutdown) with worker renderers', SUITE, () => {
   it('wakes a worker blocked in sendSync with IPC_DISCONNECTED; the worker emits disconnected once and exits', async (t) => {
     const hub = new IpcMain()
-    t.after(() => hub.close())
+    t.after(() => shutdown(hub))
     let entered
     const inListener = new Promise((resolve) => (entered = resolve))
     hub.on('block', () => {
@@ -833,7 +836,7 @@ describe('IpcMain#close() with worker renderers', SUITE, () => {
     const destroyed = spy()
     wc.on('destroyed', destroyed)
     await inListener
-    await hub.close()
+    shutdown(hub)
     const [report] = await reported
     assert.equal(report.threw.code, 'IPC_DISCONNECTED')
     assert.equal(report.threw.name, 'Error')
@@ -852,7 +855,7 @@ describe('IpcMain#close() with worker renderers', SUITE, () => {
 
   it("rejects the worker's pending invoke with IPC_DISCONNECTED and destroys its WebContents", async (t) => {
     const hub = new IpcMain()
-    t.after(() => hub.close())
+    t.after(() => shutdown(hub))
     const wc = await hub.spawnWorker(AGENT)
     t.after(() => wc.worker.terminate())
     const agent = agentOf(wc)
@@ -876,11 +879,34 @@ describe('IpcMain#close() with worker renderers', SUITE, () => {
       })
       .catch(() => {})
     await inHandler
-    await hub.close()
+    shutdown(hub)
     const [result] = await verdict
     assert.deepEqual(result, { code: 'IPC_DISCONNECTED', disconnected: 1 })
     await destroyedOf(wc)
     assert.equal(wc.isDestroyed(), true)
+  })
+})
+
+describe('IpcMain#close() with worker renderers', SUITE, () => {
+  it("leaves a worker connected: no 'disconnected', sendSync and invoke still answered", async (t) => {
+    const { hub, spawn } = setup(t)
+    hub.handle('add', (event, a, b) => a + b)
+    hub.on('sync', (event, v) => {
+      event.returnValue = `sync ${v}`
+    })
+    const agent = await spawnAgent(spawn)
+    await agent.run(({ ipcRenderer }) => {
+      globalThis.disconnects = 0
+      ipcRenderer.on('disconnected', () => globalThis.disconnects++)
+    })
+    await hub.close()
+    const after = await agent.run(async ({ ipcRenderer }) => ({
+      sum: await ipcRenderer.invoke('add', 2, 3),
+      synced: ipcRenderer.sendSync('sync', 'x'),
+      disconnects: globalThis.disconnects,
+    }))
+    assert.deepEqual(after, { sum: 5, synced: 'sync x', disconnects: 0 })
+    assert.equal(agent.wc.isDestroyed(), false)
   })
 })
 

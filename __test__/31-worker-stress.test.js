@@ -2,7 +2,7 @@
 
 // Worker renderers under stress (API.md §2 "spawnWorker", §4 "Ordering", §5
 // 'destroyed', §6 lifetimes): many workers in a tight loop of send / sendSync
-// / invoke, ended at random moments by worker.terminate() or hub.close().
+// / invoke, ended at random moments by worker.terminate() or the hub's teardown.
 // Delays come from a fixed-seed generator so a failure can be reproduced.
 
 const { describe, it } = require('node:test')
@@ -10,6 +10,8 @@ const assert = require('node:assert/strict')
 const path = require('node:path')
 
 const { IpcMain, webContents } = require('..')
+// The whole hub going away: internal (ipcMain.close() leaves workers connected).
+const { shutdown } = require('../lib/ipc-main')
 
 const STRESS = path.join(__dirname, 'fixtures', 'worker-stress.js')
 
@@ -137,7 +139,7 @@ describe('worker stress', { timeout: 30_000 }, () => {
     assert.deepEqual(disorder, [])
   })
 
-  it('hub.close() at a random moment under load: every busy worker is woken, ends by itself, destroyed once', async (t) => {
+  it('the hub torn down (shutdown) at a random moment under load: every busy worker is woken, ends by itself, destroyed once', async (t) => {
     const rand = random(7)
     for (let round = 0; round < 3; round++) {
       const hub = new IpcMain()
@@ -152,7 +154,7 @@ describe('worker stress', { timeout: 30_000 }, () => {
       )
       for (const wc of wcs) records.push(await track(wc))
       await delay(Math.floor(rand() * 31))
-      await hub.close()
+      shutdown(hub)
       await Promise.all(records.map((r) => r.gone))
       for (const r of records) {
         assert.equal(r.exitCode, 0, `round ${round}: the worker ended by itself`)

@@ -570,3 +570,47 @@ describe('IpcMain through an Object.create() wrapper', SUITE, () => {
     assert.equal(x, 'x')
   })
 })
+
+describe('EventEmitter method identities and own keys', SUITE, () => {
+  // Node: `EventEmitter.prototype.on = EventEmitter.prototype.addListener`
+  // (and off / removeListener), so code that compares or swaps them works.
+  const subjects = {
+    IpcMain: (t) => setup(t).hub,
+    IpcRenderer: (t) => setup(t).r,
+  }
+  for (const [name, make] of Object.entries(subjects)) {
+    it(`${name}: on === addListener and off === removeListener, as on a plain EventEmitter`, (t) => {
+      const em = make(t)
+      const plain = new EventEmitter()
+      assert.equal(plain.on, plain.addListener)
+      assert.equal(plain.off, plain.removeListener)
+      assert.equal(em.on, em.addListener)
+      assert.equal(em.off, em.removeListener)
+      assert.equal(em.on.name, plain.on.name)
+      assert.equal(em.off.name, plain.off.name)
+    })
+
+    it(`${name}: own enumerable string keys and symbols are a plain EventEmitter's (IpcMain: plus handle, handleOnce)`, (t) => {
+      const em = make(t)
+      const plain = new EventEmitter()
+      const extra = name === 'IpcMain' ? ['handle', 'handleOnce'] : []
+      assert.deepEqual(Object.keys(em), [...Object.keys(plain), ...extra])
+      const enumerableSymbols = (o) =>
+        Object.getOwnPropertySymbols(o)
+          .filter((s) => Object.getOwnPropertyDescriptor(o, s).enumerable)
+          .map(String)
+      assert.deepEqual(enumerableSymbols(em), enumerableSymbols(plain))
+    })
+  }
+
+  it('on and off keep their semantics through the alias (return this, once-wrapper removal)', (t) => {
+    parity(t, ({ fn, call }) => {
+      call('on', 'x', fn('a'))
+      call('once', 'x', fn('b'))
+      call('off', 'x', fn('b'))
+      call('emit', 'x', 1)
+      call('off', 'x', fn('a'))
+      call('eventNames')
+    })
+  })
+})

@@ -21,8 +21,8 @@ function entryExists() {
 }
 
 if (nonce && address && entryExists()) {
-  const { connectSocketSync } = require('./socket')
-  globalThis[Symbol.for('ipc-main.defaultRenderer')] = connectSocketSync(address, {
+  const { connectDefault } = require('./socket')
+  globalThis[Symbol.for('ipc-main.defaultRenderer')] = connectDefault(address, {
     token: process.env.IPC_MAIN_TOKEN,
     nonce,
   })

@@ -142,8 +142,10 @@ function emitUnhandledRejectionOrErr(ee, err, type, args) {
 class RegistryEmitter extends EventEmitter {
   constructor(options) {
     super(options)
-    this[kRegistry] = new NativeRegistry()
-    this[kSnapshot] = new Map()
+    // Internal, so not enumerable: own enumerable properties are
+    // EventEmitter's, as on a plain emitter.
+    Object.defineProperty(this, kRegistry, { value: new NativeRegistry(), writable: true, configurable: true })
+    Object.defineProperty(this, kSnapshot, { value: new Map(), writable: true, configurable: true })
   }
 
   /**
@@ -180,11 +182,6 @@ class RegistryEmitter extends EventEmitter {
 
   /** Adds a listener at the end. @returns {this} */
   addListener(type, listener) {
-    return addListener(this, type, listener, false, false)
-  }
-
-  /** Adds a listener at the end. @returns {this} */
-  on(type, listener) {
     return addListener(this, type, listener, false, false)
   }
 
@@ -226,11 +223,6 @@ class RegistryEmitter extends EventEmitter {
       this.emit('removeListener', type, list.length === 1 ? removed.listener || listener : listener)
     }
     return this
-  }
-
-  /** Alias of removeListener. @returns {this} */
-  off(type, listener) {
-    return this.removeListener(type, listener)
   }
 
   /**
@@ -312,6 +304,10 @@ class RegistryEmitter extends EventEmitter {
     return indices.concat(strings, symbols)
   }
 }
+
+// Aliases are the same functions, as Node's (`on === addListener`).
+RegistryEmitter.prototype.on = RegistryEmitter.prototype.addListener
+RegistryEmitter.prototype.off = RegistryEmitter.prototype.removeListener
 
 function isArrayIndex(s) {
   if (s.length === 0 || s.length > 10) return false

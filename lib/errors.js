@@ -69,6 +69,23 @@ class AbortError extends Error {
 /** An invoke whose AbortSignal aborted; `reason` is the signal's. */
 const aborted = (reason) => new AbortError(undefined, { cause: reason })
 
+/**
+ * A failure of the native layer as users see it. The native error already
+ * carries its `code` (docs/api.md "Error codes", set by the binding's one
+ * IpcError conversion); this gives it the message of the operation that
+ * failed (`connect ENOENT <address>`, as Node's net says) and fields such
+ * as `address`.
+ * @param {Error & { code?: string }} err the native error
+ * @param {string} message
+ * @param {object} [extra]
+ */
+function nativeFailure(err, message, extra) {
+  const out = new Error(message)
+  out.code = err.code
+  Object.assign(out, extra)
+  return out
+}
+
 /** How Node's validators show a received value. */
 function received(value) {
   if (value == null) return ` Received ${value}`
@@ -127,4 +144,5 @@ module.exports = {
   invalidArgType,
   outOfRange,
   checkListener,
+  nativeFailure,
 }

@@ -33,6 +33,11 @@ const kSocket = Symbol('ipc-main.socket')
 
 function noop() {}
 
+/** An own, non-enumerable, writable property (internal state). */
+function hide(target, key, value) {
+  Object.defineProperty(target, key, { value, writable: true, configurable: true })
+}
+
 /**
  * Electron's ipcMain: a real EventEmitter whose listener and handler
  * registration lives in the Rust registry.
@@ -40,19 +45,27 @@ function noop() {}
 class IpcMain extends RegistryEmitter {
   constructor() {
     super()
-    // Mutable state in one object, so `Object.create(ipcMain)` wrappers share it.
-    this[kHubState] = { hub: null, refed: true }
-    this[kScope] = false
+    // Mutable state in one object, so `Object.create(ipcMain)` wrappers
+    // share it. Internal, so not enumerable: `{ ...ipcMain }` copies only
+    // what it copies from Electron's ipcMain (EventEmitter's own fields,
+    // handle and handleOnce).
+    hide(this, kHubState, { hub: null, refed: true })
+    hide(this, kScope, false)
     // Electron's guard: a renderer message on channel 'error' never throws.
     this.on('error', noop)
   }
+
+  // handle and handleOnce are own, enumerable properties bound to this hub,
+  // as Electron's IpcMainImpl defines them (class-field arrow functions):
+  // libraries build `{ ...ipcMain, send }` and call `handle` on the copy.
+  // removeHandler stays on the prototype, as there.
 
   /**
    * Registers the handler that answers `invoke(channel)`.
    * @param {string} channel
    * @param {(event: IpcMainInvokeEvent, ...args: any[]) => any} handler
    */
-  handle(channel, handler) {
+  handle = (channel, handler) => {
     const reg = this[kRegistry]
     if (reg.hasHandler(String(channel))) throw errors.secondHandler(channel)
     if (typeof handler !== 'function') throw errors.handlerNotFunction(handler)
@@ -64,7 +77,7 @@ class IpcMain extends RegistryEmitter {
    * @param {string} channel
    * @param {(event: IpcMainInvokeEvent, ...args: any[]) => any} handler
    */
-  handleOnce(channel, handler) {
+  handleOnce = (channel, handler) => {
     this.handle(channel, (event, ...args) => {
       this.removeHandler(channel)
       return handler(event, ...args)
@@ -171,14 +184,13 @@ class IpcMain extends RegistryEmitter {
   }
 
   /**
-   * Disconnects every renderer of this hub; resolves when done.
+   * Stops listening and disconnects every socket renderer (API.md §2, §6);
+   * in-process and worker renderers stay connected. Resolves when done.
    * @returns {Promise<void>}
    */
   close() {
-    const state = this[kHubState]
-    const hub = state.hub
-    state.hub = null
-    if (hub !== null) hub.close()
+    const hub = this[kHubState].hub
+    if (hub !== null) hub.closeSocket()
     return Promise.resolve()
   }
 
@@ -205,7 +217,7 @@ function setRef(main, on) {
   const state = main[kHubState]
   state.refed = on
   const hub = state.hub
-  if (hub !== null && hub.listening !== null) hub.native.keepAlive(on)
+  if (hub !== null && hub.listening !== null) require('./socket').updateKeepAlive(hub)
 }
 
 /** Calls a message's listeners on one level, collecting returned promises. */
@@ -488,6 +500,8 @@ class Hub {
   }
 
   gone(wc, crashed) {
+    // A forked child no longer keeps a hub that listens only for it alive.
+    if (wc.process !== undefined) require('./socket').forkGone(wc)
     this.contents.delete(wc.id)
     this.native.detach(wc.id)
     destroy(wc, crashed)
@@ -495,6 +509,28 @@ class Hub {
     announceDestroyed(wc)
   }
 
+  /**
+   * `ipcMain.close()`: stops listening; each socket renderer is told and
+   * its WebContents destroyed. The hub, its in-process and worker
+   * renderers go on.
+   */
+  closeSocket() {
+    if (this.listening === null) return
+    // Deliver what socket renderers sent before the close, and pass on
+    // what main sent them (its JS batch) before their connections close.
+    this.pump.run(Infinity)
+    this.out.flush()
+    this.native.unlisten()
+    require('./socket').unlisten(this)
+    for (const wc of [...this.contents.values()]) {
+      if (wc[kSocket]) this.gone(wc, false)
+    }
+  }
+
+  /**
+   * Full teardown (internal: no public method ends in-process or worker
+   * renderers): every renderer is disconnected and the native hub closed.
+   */
   close() {
     // Deliver what renderers sent before the close, and pass on what main sent.
     this.pump.run(Infinity)
@@ -510,4 +546,18 @@ class Hub {
   }
 }
 
-module.exports = { IpcMain, kScope, hubOf }
+/**
+ * Tears the hub of `main` down entirely (internal: what process exit and
+ * tests of "main is gone" need; `close()` is only about the socket):
+ * every renderer is disconnected and the native hub closed. `main` makes a
+ * fresh hub on next use.
+ * @param {IpcMain} main
+ */
+function shutdown(main) {
+  const state = main[kHubState]
+  const hub = state.hub
+  state.hub = null
+  if (hub !== null) hub.close()
+}
+
+module.exports = { IpcMain, kScope, hubOf, shutdown }

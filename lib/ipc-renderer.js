@@ -56,9 +56,17 @@ function startInvoke(renderer, channel, options, args) {
   if (signal !== undefined && signal.aborted) throw errors.aborted(signal.reason)
   const port = renderer[kPort]
   const enc = port.encode(args)
-  if (state.status === DISCONNECTED) throw errors.disconnected()
+  if (state.status === DISCONNECTED) throw state.failure()
   const call = state.calls.open(channel, timeout, signal)
-  if (!port.send(KIND.INVOKE, call.request, channel, enc)) {
+  let sent
+  try {
+    sent = port.send(KIND.INVOKE, call.request, channel, enc)
+  } catch (err) {
+    // Refused before it left (a frame over main's limit): nothing pending.
+    state.calls.take(call.request)
+    throw err
+  }
+  if (!sent) {
     state.calls.take(call.request)
     renderer[kDisconnect]()
     throw errors.disconnected()
@@ -97,9 +105,12 @@ class IpcRenderer extends EventEmitter {
       // CANCEL_RENDERER (or main going away) aborts `event.signal` of.
       handling: new Map(),
       ref: false,
+      // What sendSync/invoke fail with once disconnected.
+      failure: errors.disconnected,
     }
-    this[kState] = state
-    this[kPort] = port
+    // Internal, so not enumerable: own enumerable keys are EventEmitter's.
+    Object.defineProperty(this, kState, { value: state, writable: true, configurable: true })
+    Object.defineProperty(this, kPort, { value: port, writable: true, configurable: true })
     port.renderer = this
     // Own, non-enumerable, detached-safe copies of the sending methods.
     for (const name of ['send', 'sendSync', 'invoke', 'invokeWithOptions']) {
@@ -166,7 +177,7 @@ class IpcRenderer extends EventEmitter {
     if (state.status === RELEASED) throw errors.contextReleased()
     checkChannel(channel)
     const enc = this[kPort].encode(args)
-    if (state.status === DISCONNECTED) throw errors.disconnected()
+    if (state.status === DISCONNECTED) throw state.failure()
     const request = state.calls.nextRequest()
     // The port answers `{ value }`, or null once disconnected.
     const reply = this[kPort].sendSync(request, channel, enc)
@@ -356,12 +367,10 @@ class IpcRenderer extends EventEmitter {
 // Listener changes may change whether this thread must stay alive.
 for (const name of [
   'addListener',
-  'on',
   'once',
   'prependListener',
   'prependOnceListener',
   'removeListener',
-  'off',
   'removeAllListeners',
 ]) {
   const base = EventEmitter.prototype[name]
@@ -373,6 +382,18 @@ for (const name of [
         return result
       },
     }[name],
+    writable: true,
+    configurable: true,
+  })
+}
+
+// Aliases are the same functions, as Node's (`on === addListener`).
+for (const [alias, name] of [
+  ['on', 'addListener'],
+  ['off', 'removeListener'],
+]) {
+  Object.defineProperty(IpcRenderer.prototype, alias, {
+    value: IpcRenderer.prototype[name],
     writable: true,
     configurable: true,
   })
@@ -438,6 +459,52 @@ class LocalPort extends NativePort {
   }
 }
 
+/** The port of a renderer that never connected: nothing is ever sent. */
+class RefusedPort {
+  constructor() {
+    this.renderer = null
+    this.id = 0
+    this.listenersKeepAlive = false
+  }
+
+  encode(args) {
+    // Uncloneable arguments still throw first, as on a connected renderer.
+    return encodeLocal(args)
+  }
+
+  send() {
+    return false
+  }
+
+  sendSync() {
+    return null
+  }
+
+  keepAlive() {}
+
+  close() {}
+}
+
+/**
+ * A renderer whose connection was refused (API.md §4: a wrong token, no
+ * main there): disconnected from the start. `send` does nothing;
+ * `sendSync` throws and `invoke` rejects with `failure()` (an error with
+ * the refusal's code); `'disconnected'` is emitted on a later turn, so a
+ * listener added right after reading `ipcRenderer` sees it.
+ * @param {() => Error} failure
+ * @returns {IpcRenderer}
+ */
+function refusedRenderer(failure) {
+  const r = new IpcRenderer(new RefusedPort())
+  const state = r[kState]
+  state.status = DISCONNECTED
+  state.failure = failure
+  setImmediate(() => {
+    if (state.status === DISCONNECTED) r.emit('disconnected')
+  })
+  return r
+}
+
 /** Whether `renderer` is still connected (not closed, main not gone). */
 function isOpen(renderer) {
   return renderer[kState].status === OPEN
@@ -446,6 +513,7 @@ function isOpen(renderer) {
 module.exports = {
   IpcRenderer,
   LocalPort,
+  refusedRenderer,
   isOpen,
   kPort,
   kDisconnect,

@@ -22,14 +22,6 @@ const BOOTSTRAP = path.join(__dirname, 'child-bootstrap.js')
 
 const kChild = Symbol('ipc-main.child')
 
-/** An Error with Node-style `code` from a native `[code, message]` failure. */
-function failure([code, message], extra) {
-  const err = new Error(message)
-  err.code = code
-  Object.assign(err, extra)
-  return err
-}
-
 // ---------------------------------------------------------------- main side
 
 /** Hubs listening in this environment: their queued frames are written at exit. */
@@ -63,13 +55,29 @@ function removeDir(state) {
   state.dir = null
 }
 
+/** Children fork() started that are not gone yet, per JS hub. */
+const liveForks = new WeakMap()
+
+/**
+ * Whether the hub keeps the process alive (API.md §6): after an explicit
+ * listen(), as a net.Server does (unless unref()'d); a hub listening only
+ * because fork() needed it, while a forked child is not gone yet, as
+ * child_process.fork's channel does.
+ */
+function updateKeepAlive(hub) {
+  const l = hub.listening
+  const want = l !== null && hub.refed && (l.explicit || (liveForks.get(hub) ?? 0) > 0)
+  hub.native.keepAlive(want)
+}
+
 /**
  * Starts listening (API.md §6); resolves with `{ address, token }`. Called
  * again with no options (as fork() does), it answers the same address.
  * @param {object} hub the JS hub
  * @param {{ path?: string, maxFrameSize?: number }} [options]
+ * @param {boolean} [explicit] the user's listen(), not fork()'s
  */
-function listen(hub, options) {
+function listen(hub, options, explicit = true) {
   if (options === undefined || options === null) options = {}
   if (typeof options !== 'object') throw errors.invalidArgType('options', 'of type object', options)
   const { path: wanted, maxFrameSize } = options
@@ -84,7 +92,13 @@ function listen(hub, options) {
   }
   if (hub.listening !== null) {
     const cur = hub.listening
-    if (wanted === undefined || path.resolve(wanted) === cur.address) return { address: cur.address, token: cur.token }
+    if (wanted === undefined || path.resolve(wanted) === cur.address) {
+      if (explicit && !cur.explicit) {
+        cur.explicit = true
+        updateKeepAlive(hub)
+      }
+      return { address: cur.address, token: cur.token }
+    }
     const err = new Error(`ipc-main: already listening on ${cur.address}`)
     err.code = 'IPC_ALREADY_LISTENING'
     throw err
@@ -99,23 +113,49 @@ function listen(hub, options) {
   } else {
     address = path.resolve(wanted)
   }
-  const failed = hub.native.listen(address, token, maxFrameSize ?? DEFAULT_MAX_FRAME)
-  if (failed !== null) {
+  try {
+    hub.native.listen(address, token, maxFrameSize ?? DEFAULT_MAX_FRAME)
+  } catch (err) {
     if (dir !== null) fs.rmSync(dir, { recursive: true, force: true })
-    throw failure([failed[0], `listen ${failed[0]} ${address}: ${failed[1]}`], { address })
+    throw errors.nativeFailure(err, `listen ${err.code} ${address}: ${err.message}`, { address })
   }
-  hub.listening = { address, token, dir }
+  hub.listening = { address, token, dir, explicit }
   listening.add(hub)
   hookExit()
-  hub.native.keepAlive(hub.refed)
+  updateKeepAlive(hub)
   return { address, token }
 }
 
-/** The hub stopped listening (close()). */
+/** The hub stopped listening (close()): nothing of the socket keeps it alive. */
 function unlisten(hub) {
   listening.delete(hub)
   removeDir(hub.listening)
   hub.listening = null
+  hub.native.keepAlive(false)
+}
+
+/** `-e <code>`, `--eval <code>`, `-p <code>`, `--print <code>` (and `-pe`). */
+const EVAL_SWITCH = /^(?:-[ep]|-pe|-ep|--eval|--print)$/
+/** `--eval=<code>`, `--print=<code>`. */
+const EVAL_INLINE = /^--(?:eval|print)=/
+
+/**
+ * `execArgv` without the switch that gave this process its code inline (and
+ * that code): a child of `node -e "…ipcMain.fork(m)…"` must run `m`, not the
+ * parent's code again, which would fork again, and so on. As
+ * child_process.fork does when it defaults to `process.execArgv`.
+ * @param {string[]} execArgv
+ * @returns {string[]}
+ */
+function withoutEval(execArgv) {
+  if (process._eval == null) return execArgv
+  const out = []
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]
+    if (EVAL_SWITCH.test(arg)) i++
+    else if (!EVAL_INLINE.test(arg)) out.push(arg)
+  }
+  return out
 }
 
 /**
@@ -138,7 +178,7 @@ function fork(hub, modulePath, args, options) {
   }
   if (options == null) options = {}
   if (typeof options !== 'object') throw errors.invalidArgType('options', 'of type object', options)
-  const { address, token } = listen(hub)
+  const { address, token } = listen(hub, undefined, false)
   const nonce = `fork-${crypto.randomBytes(12).toString('hex')}`
   const env = {
     ...(options.env ?? process.env),
@@ -146,14 +186,25 @@ function fork(hub, modulePath, args, options) {
     IPC_MAIN_TOKEN: token,
     IPC_MAIN_NONCE: nonce,
   }
-  const execArgv = [...(options.execArgv ?? process.execArgv), '--require', BOOTSTRAP]
+  const execArgv = [...(options.execArgv ?? withoutEval(process.execArgv)), '--require', BOOTSTRAP]
   const { fork: forkChild } = require('node:child_process')
   const child = forkChild(modulePath, args, { ...options, env, execArgv })
+  // Counted until its WebContents is gone (forkGone) or it fails to connect.
+  liveForks.set(hub, (liveForks.get(hub) ?? 0) + 1)
+  updateKeepAlive(hub)
+  let counted = true
+  const uncount = () => {
+    if (!counted) return
+    counted = false
+    liveForks.set(hub, liveForks.get(hub) - 1)
+    if (hub.listening !== null) updateKeepAlive(hub)
+  }
   return new Promise((resolve, reject) => {
     let wc = null
     const fail = (err) => {
       if (wc !== null) return
       hub.expected.delete(nonce)
+      uncount()
       reject(err)
     }
     child.once('error', fail)
@@ -179,7 +230,7 @@ function fork(hub, modulePath, args, options) {
     hub.expected.set(nonce, (contents) => {
       wc = contents
       child.off('error', fail)
-      wc[kChild] = { exited: false, crashed: false, socketGone: false, closed: false }
+      wc[kChild] = { exited: false, crashed: false, socketGone: false, closed: false, uncount }
       Object.defineProperty(wc, 'process', { value: child, enumerable: true })
       resolve(wc)
     })
@@ -197,6 +248,11 @@ function socketEnded(wc, explicit) {
   state.socketGone = true
   if (explicit) state.closed = true
   return explicit || state.exited
+}
+
+/** A forked child's WebContents is gone: it no longer keeps the hub alive. */
+function forkGone(wc) {
+  wc[kChild]?.uncount()
 }
 
 /** Whether `wc` is a forked child's WebContents that is still waited for. */
@@ -262,14 +318,20 @@ function meta(extra) {
   })
 }
 
-function connected(result, address) {
-  if (Array.isArray(result)) {
-    const [code, message] = result
-    const text = code === 'IPC_AUTH_FAILED' || code === 'IPC_PROTOCOL' ? `ipc-main: ${message}` : `connect ${code} ${address}`
-    throw failure([code, text], { address })
-  }
+/** A refused handshake (the native error, with its code) as connect() reports it. */
+function refused(err, address) {
+  const code = err.code
+  const text = code === 'IPC_AUTH_FAILED' || code === 'IPC_PROTOCOL' ? `ipc-main: ${err.message}` : `connect ${code} ${address}`
+  return errors.nativeFailure(err, text, { address })
+}
+
+/** A renderer over a finished handshake `handle`, or the refusal as thrown. */
+function connected(handle, address) {
+  // The async handshake resolves with its error rather than rejecting
+  // (a napi task can only reject with a napi status).
+  if (typeof handle !== 'number') throw refused(handle, address)
   const { IpcRenderer } = require('./ipc-renderer')
-  return new IpcRenderer(new SocketPort(result, path.resolve(address)))
+  return new IpcRenderer(new SocketPort(handle, path.resolve(address)))
 }
 
 /**
@@ -289,13 +351,46 @@ async function connectSocket(address, options) {
 function connectSocketSync(address, options = {}) {
   const { token, timeout } = checkConnectArgs(address, options)
   const extra = options.nonce ? { nonce: options.nonce } : {}
-  return connected(native.socketConnectSync(address, token, meta(extra), timeout), address)
+  let handle
+  try {
+    handle = native.socketConnectSync(address, token, meta(extra), timeout)
+  } catch (err) {
+    throw refused(err, address)
+  }
+  return connected(handle, address)
+}
+
+/**
+ * This environment's default renderer, connected to `address` (a child of
+ * fork(), a process given IPC_MAIN_ADDRESS). Never throws (API.md §4): a
+ * refused connection gives a disconnected renderer, with one stderr line
+ * saying why, whose sendSync/invoke fail with `IPC_AUTH_FAILED` (wrong or
+ * missing token) or `IPC_DISCONNECTED` (no main there, or not one of ours).
+ */
+function connectDefault(address, options) {
+  try {
+    return connectSocketSync(address, options)
+  } catch (err) {
+    const code = err.code === 'IPC_AUTH_FAILED' ? 'IPC_AUTH_FAILED' : 'IPC_DISCONNECTED'
+    const why = String(err.message).replace(/^ipc-main: /, '')
+    const message = `ipc-main: ipcRenderer could not connect to the main at ${address}: ${why}`
+    console.error(message)
+    const { refusedRenderer } = require('./ipc-renderer')
+    return refusedRenderer(() => {
+      const failure = new Error(message, { cause: err })
+      failure.code = code
+      return failure
+    })
+  }
 }
 
 module.exports = {
+  connectDefault,
   listen,
   unlisten,
+  updateKeepAlive,
   fork,
+  forkGone,
   socketEnded,
   childCrashed,
   connectSocket,

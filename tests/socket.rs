@@ -10,11 +10,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use ipc_main::error::IpcError;
 use ipc_main::hub::Hub;
 use ipc_main::queue::{Doorbell, Inbox};
 use ipc_main::transport::client::{handshake, Client};
 use ipc_main::transport::server::{listen, Listener, Options};
-use ipc_main::transport::ConnectError;
 use ipc_main::wire::{self, kind};
 
 const TOKEN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -232,7 +232,7 @@ fn a_wrong_or_missing_token_is_refused_and_nothing_reaches_the_hub() {
     )
     .err();
     assert!(
-      matches!(err, Some(ConnectError::Auth)),
+      matches!(err, Some(IpcError::AuthFailed)),
       "token {token:?}: {err:?}"
     );
   }

@@ -114,6 +114,14 @@ ipcMain.handle('z', (event: IpcMainEvent) => event.reply('a'));
 const namedHandler = async (event: IpcMainInvokeEvent, x: string): Promise<string> => x + event.frameId;
 ipcMain.handle('named', namedHandler);
 
+// handle/handleOnce are own properties (as Electron's): a spread copy keeps
+// them, with their types; removeHandler is a prototype method it drops.
+const spread = { ...ipcMain, send: (channel: string) => channel };
+spread.handle('spread', async (event, n) => n + event.frameId);
+spread.handleOnce('spread-once', (event) => event.sender.id);
+// @ts-expect-error a spread copy has no prototype methods
+spread.removeHandler('spread');
+
 // ---- IpcMain hub extras ----------------------------------------------------
 
 async function hub(): Promise<void> {

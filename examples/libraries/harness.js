@@ -21,12 +21,16 @@ const opened = new Set()
  * Opens a window as `new BrowserWindow({ webPreferences: { preload } })`
  * followed by `loadFile(page)` would: a worker-thread renderer runs the
  * preload, then the page. Resolves once the page has loaded.
- * @param {{ preload: string, page: string }} files absolute paths
+ * `contextIsolation: false` opens it as `webPreferences: { contextIsolation:
+ * false, nodeIntegration: true }` would (process.contextIsolated is false).
+ * @param {{ preload: string, page: string, contextIsolation?: boolean }} files absolute paths
  * @returns {Promise<{ win: import('electron').BrowserWindow, page: Page }>}
  */
-async function openWindow({ preload, page }) {
+async function openWindow({ preload, page, contextIsolation = true }) {
   const { ipcMain, BrowserWindow } = require('electron')
-  const wc = await ipcMain.spawnWorker(path.join(__dirname, 'window.js'), { workerData: { preload, page } })
+  const wc = await ipcMain.spawnWorker(path.join(__dirname, 'window.js'), {
+    workerData: { preload, page, contextIsolation },
+  })
   const win = BrowserWindow.fromWebContents(wc)
   opened.add(wc.worker)
   const handle = new Page(wc.worker)

@@ -9,7 +9,7 @@ use napi::threadsafe_function::UnknownReturnValue;
 use napi_derive::napi;
 
 use super::doorbell::{SharedBell, TsfnBell};
-use super::{frame_from_js, invalid, tagged_from_js, JsString};
+use super::{frame_from_js, invalid_arg, tagged_from_js, to_js, Code, JsString};
 use crate::hub::Hub;
 use crate::route::{check_batch, Writer};
 
@@ -74,7 +74,7 @@ impl NativeHub {
     max_frames: u32,
     max_bytes: u32,
     mut recv: BufferSlice<'_>,
-  ) -> Result<super::Drained<'env>> {
+  ) -> Result<super::Drained<'env>, Code> {
     let bell = &self.bell;
     super::drain_inbox(
       env,
@@ -103,9 +103,9 @@ impl NativeHub {
     channel: String,
     codec: u32,
     payload: Either<JsString<'_>, &[u8]>,
-  ) -> Result<bool> {
+  ) -> Result<bool, Code> {
     if kind > u8::MAX as u32 || !Writer::Main.may_send(kind as u8) {
-      return Err(Error::new(Status::InvalidArg, "a kind main does not send"));
+      return Err(invalid_arg("a kind main does not send"));
     }
     let f = frame_from_js(
       &env,
@@ -124,8 +124,8 @@ impl NativeHub {
   /// renderer its header names; those for a renderer that is gone are
   /// dropped) and rings every renderer sent to since the last flush.
   #[napi(catch_unwind)]
-  pub fn send_frames(&mut self, frames: &[u8]) -> Result<()> {
-    check_batch(frames, u32::MAX as usize, Writer::Main).map_err(invalid)?;
+  pub fn send_frames(&mut self, frames: &[u8]) -> Result<(), Code> {
+    check_batch(frames, u32::MAX as usize, Writer::Main).map_err(to_js)?;
     let mut touched = std::mem::take(&mut self.touched);
     self.hub.send_batch(frames, &mut touched);
     for renderer in touched.drain(..) {
@@ -155,7 +155,7 @@ impl NativeHub {
     request: u32,
     codec: u32,
     payload: Either<JsString<'_>, &[u8]>,
-  ) -> Result<bool> {
+  ) -> Result<bool, Code> {
     let reply = tagged_from_js(&env, codec, &payload)?;
     Ok(self.hub.complete_sync(renderer, request, Ok(reply)))
   }
@@ -211,21 +211,18 @@ impl NativeHub {
     crate::hub::forget_worker(nonce as u64);
   }
 
-  /// Listens on a Unix socket at `path` for renderers presenting `token`;
-  /// `null`, or `[code, message]` if it cannot.
+  /// Listens on a Unix socket at `path` for renderers presenting `token`.
+  /// Throws with Node's code for a bind error (`EADDRINUSE`, ...), or
+  /// `IPC_ALREADY_LISTENING`.
   #[cfg(unix)]
   #[napi(catch_unwind)]
-  pub fn listen(&mut self, path: String, token: String, max_frame: f64) -> Option<Vec<String>> {
+  pub fn listen(&mut self, path: String, token: String, max_frame: f64) -> Result<(), Code> {
     if self.listener.is_some() {
-      return Some(vec!["IPC_LISTENING".into(), "already listening".into()]);
+      return Err(to_js(crate::error::IpcError::AlreadyListening));
     }
-    match super::socket::listen(self.hub.clone(), path, token, max_frame) {
-      Ok(l) => {
-        self.listener = Some(l);
-        None
-      }
-      Err(f) => Some(f),
-    }
+    let l = super::socket::listen(self.hub.clone(), path, token, max_frame).map_err(to_js)?;
+    self.listener = Some(l);
+    Ok(())
   }
 
   /// Writes what is queued for socket renderers, blocking up to
@@ -238,6 +235,19 @@ impl NativeHub {
     }
     #[cfg(not(unix))]
     let _ = timeout_ms;
+  }
+
+  /// Stops listening and closes every socket renderer's connection (each
+  /// is told first); the hub and its other renderers go on. `false` if it
+  /// was not listening.
+  #[napi(catch_unwind)]
+  pub fn unlisten(&mut self) -> bool {
+    #[cfg(unix)]
+    if let Some(l) = self.listener.take() {
+      l.close();
+      return true;
+    }
+    false
   }
 
   /// Closes the hub: renderers are told, blocked `sendSync`s wake; a

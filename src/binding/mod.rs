@@ -5,8 +5,9 @@
 //! `queue`). Normal-flow outcomes ("disconnected", "no such
 //! renderer") come back as values (`false`, `null`), not exceptions; the JS
 //! layer turns them into the exact Electron texts and `code`s of API.md.
-//! Every export is `catch_unwind`: a Rust panic becomes a JS error, never an
-//! abort.
+//! A core failure ([`IpcError`]) becomes a JS error in one place, [`to_js`]:
+//! its `code` is the one docs/api.md lists. Every export is `catch_unwind`:
+//! a Rust panic becomes a JS error, never an abort.
 
 // `cargo test` builds this layer too; its exported functions are called
 // only from JavaScript, so they look unused there.
@@ -19,14 +20,65 @@ mod renderer;
 #[cfg(unix)]
 mod socket;
 
+use std::borrow::Cow;
 use std::ptr;
 
 use napi::bindgen_prelude::*;
 use napi::sys;
 pub(crate) use napi::{JsString, JsValue};
 
+use crate::error::IpcError;
 use crate::queue::{Inbox, Lent, Limits, Taken};
 use crate::wire;
+
+/// The `code` of an error the binding throws: an [`IpcError::code`], or
+/// napi's own status name for a failure of napi itself.
+pub struct Code(Cow<'static, str>);
+
+impl AsRef<str> for Code {
+  fn as_ref(&self) -> &str {
+    &self.0
+  }
+}
+
+/// The one conversion of a core failure into a JS error: `err.code` is
+/// [`IpcError::code`], `err.message` its text.
+pub(crate) fn to_js(e: IpcError) -> Error<Code> {
+  Error::new(Code(Cow::Borrowed(e.code())), e.to_string())
+}
+
+/// A failure of napi itself (allocating a buffer, making a threadsafe
+/// function), keeping napi's status as the code.
+pub(crate) fn from_napi(e: Error) -> Error<Code> {
+  Error::new(Code(Cow::Owned(e.status.as_ref().to_owned())), e.reason)
+}
+
+/// A JS value for an error that a promise resolves with instead of
+/// rejecting (an `AsyncTask` can only reject with a napi status): JS throws
+/// it. Made by [`to_js`], so it carries the same code.
+pub struct JsFailure(pub(crate) Error<Code>);
+
+impl TypeName for JsFailure {
+  fn type_name() -> &'static str {
+    "Error"
+  }
+
+  fn value_type() -> ValueType {
+    ValueType::Object
+  }
+}
+
+impl ToNapiValue for JsFailure {
+  unsafe fn to_napi_value(env: napi::sys::napi_env, val: Self) -> Result<napi::sys::napi_value> {
+    unsafe { ToNapiValue::to_napi_value(env, val.0) }
+  }
+}
+
+/// A napi failure of the binding's own making (a frame writer's bug, such
+/// as a kind its writer does not send), with napi's `InvalidArg` code.
+pub(crate) fn invalid_arg(why: &str) -> Error<Code> {
+  from_napi(Error::new(Status::InvalidArg, why))
+}
 
 /// A frame's payload as JS hands it over: a JSON string or encoded bytes.
 pub(crate) type JsPayload<'a> = Either<JsString<'a>, &'a [u8]>;
@@ -35,23 +87,20 @@ pub(crate) type JsPayload<'a> = Either<JsString<'a>, &'a [u8]>;
 /// answer in it is returned to JS as a string, not as bytes to decode.
 const TEXT_CODEC: u8 = 1;
 
-fn invalid(e: crate::IpcError) -> Error {
-  Error::new(Status::InvalidArg, e.to_string())
-}
-
 /// The UTF-8 length of a JS string.
-fn utf8_len(env: &Env, s: &JsString<'_>) -> Result<usize> {
+fn utf8_len(env: &Env, s: &JsString<'_>) -> Result<usize, Code> {
   let mut len = 0;
   // SAFETY: a live string value of this env, on its thread.
   check_status!(unsafe {
     sys::napi_get_value_string_utf8(env.raw(), s.raw(), ptr::null_mut(), 0, &mut len)
-  })?;
+  })
+  .map_err(from_napi)?;
   Ok(len)
 }
 
 /// Appends a JS string's UTF-8 (`len` bytes, from [`utf8_len`]) to `out`,
 /// written there by V8 itself: no intermediate copy.
-fn append_utf8(env: &Env, s: &JsString<'_>, len: usize, out: &mut Vec<u8>) -> Result<()> {
+fn append_utf8(env: &Env, s: &JsString<'_>, len: usize, out: &mut Vec<u8>) -> Result<(), Code> {
   // V8 writes a NUL after the text.
   out.reserve(len + 1);
   let at = out.len();
@@ -66,10 +115,11 @@ fn append_utf8(env: &Env, s: &JsString<'_>, len: usize, out: &mut Vec<u8>) -> Re
       len + 1,
       &mut written,
     )
-  })?;
+  })
+  .map_err(from_napi)?;
   unsafe { out.set_len(at + written.min(len)) };
   if written != len {
-    return Err(Error::from_reason("a string changed length while encoded"));
+    return Err(invalid_arg("a string changed length while encoded"));
   }
   Ok(())
 }
@@ -87,17 +137,17 @@ pub(crate) fn frame_from_js(
   channel: &str,
   payload: &JsPayload<'_>,
   limit: usize,
-) -> Result<Vec<u8>> {
+) -> Result<Vec<u8>, Code> {
   let limit = limit.min(u32::MAX as usize);
   let (kind, codec, ch) = (kind as u8, codec as u8, channel.as_bytes());
   match payload {
     Either::B(bytes) => {
-      wire::check_len(ch.len(), bytes.len(), limit).map_err(invalid)?;
+      wire::check_len(ch.len(), bytes.len(), limit).map_err(to_js)?;
       Ok(wire::encode(kind, codec, renderer, request, ch, bytes))
     }
     Either::A(s) => {
       let len = utf8_len(env, s)?;
-      wire::check_len(ch.len(), len, limit).map_err(invalid)?;
+      wire::check_len(ch.len(), len, limit).map_err(to_js)?;
       let mut f = Vec::with_capacity(wire::HEADER_LEN + ch.len() + len + 1);
       wire::encode_head_into(&mut f, kind, codec, renderer, request, ch, len);
       append_utf8(env, s, len, &mut f)?;
@@ -108,7 +158,11 @@ pub(crate) fn frame_from_js(
 
 /// A `sendSync` answer as the waiting renderer takes it: the codec byte,
 /// then the payload, copied once from JS.
-pub(crate) fn tagged_from_js(env: &Env, codec: u32, payload: &JsPayload<'_>) -> Result<Vec<u8>> {
+pub(crate) fn tagged_from_js(
+  env: &Env,
+  codec: u32,
+  payload: &JsPayload<'_>,
+) -> Result<Vec<u8>, Code> {
   match payload {
     Either::B(bytes) => {
       let mut v = Vec::with_capacity(1 + bytes.len());
@@ -131,13 +185,15 @@ pub(crate) fn tagged_from_js(env: &Env, codec: u32, payload: &JsPayload<'_>) -> 
 pub(crate) fn reply_to_js<'env>(
   env: &'env Env,
   reply: &[u8],
-) -> Result<Either<JsString<'env>, BufferSlice<'env>>> {
+) -> Result<Either<JsString<'env>, BufferSlice<'env>>, Code> {
   if reply.first() == Some(&TEXT_CODEC) {
     if let Ok(text) = std::str::from_utf8(&reply[1..]) {
-      return env.create_string(text).map(Either::A);
+      return env.create_string(text).map(Either::A).map_err(from_napi);
     }
   }
-  BufferSlice::copy_from(env, reply).map(Either::B)
+  BufferSlice::copy_from(env, reply)
+    .map(Either::B)
+    .map_err(from_napi)
 }
 
 /// Large frames lent to JS as views, process-wide (see [`Lent`]).
@@ -157,6 +213,23 @@ pub(crate) type Drained<'env> = Option<Either<u32, BufferSlice<'env>>>;
 /// remain the inbox rang again, so one call per doorbell is enough.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn drain_inbox<'env>(
+  env: &'env Env,
+  inbox: &Inbox,
+  taken: &mut Vec<Vec<u8>>,
+  max_frames: u32,
+  max_bytes: u32,
+  recv: &mut [u8],
+  delivered: impl FnOnce(&[u8]),
+  release: impl FnOnce(),
+) -> Result<Drained<'env>, Code> {
+  drain_napi(
+    env, inbox, taken, max_frames, max_bytes, recv, delivered, release,
+  )
+  .map_err(from_napi)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn drain_napi<'env>(
   env: &'env Env,
   inbox: &Inbox,
   taken: &mut Vec<Vec<u8>>,

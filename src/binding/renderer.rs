@@ -12,7 +12,7 @@ use napi::threadsafe_function::UnknownReturnValue;
 use napi_derive::napi;
 
 use super::doorbell::{SharedBell, TsfnBell};
-use super::{frame_from_js, invalid, JsString};
+use super::{frame_from_js, invalid_arg, to_js, Code, JsString};
 use crate::hub::Hub;
 use crate::queue::Inbox;
 use crate::route::{check_batch, last_frame, Burst, Holds, Route, Writer};
@@ -144,15 +144,12 @@ impl NativeRenderer {
     channel: String,
     codec: u32,
     payload: Either<JsString<'_>, &[u8]>,
-  ) -> Result<bool> {
+  ) -> Result<bool, Code> {
     if self.closed {
       return Ok(false);
     }
     if kind > u8::MAX as u32 || !Writer::Renderer.may_send(kind as u8) {
-      return Err(Error::new(
-        Status::InvalidArg,
-        "a kind a renderer does not send",
-      ));
+      return Err(invalid_arg("a kind a renderer does not send"));
     }
     let limit = self.route.max_frame();
     let f = frame_from_js(
@@ -172,11 +169,11 @@ impl NativeRenderer {
   /// Queues frames JS wrote back to back (checked: whole frames of the
   /// kinds a renderer sends) and passes them on; `false` once disconnected.
   #[napi(catch_unwind)]
-  pub fn send_frames(&mut self, frames: &[u8]) -> Result<bool> {
+  pub fn send_frames(&mut self, frames: &[u8]) -> Result<bool, Code> {
     if self.closed {
       return Ok(false);
     }
-    check_batch(frames, self.route.max_frame(), Writer::Renderer).map_err(invalid)?;
+    check_batch(frames, self.route.max_frame(), Writer::Renderer).map_err(to_js)?;
     self.burst.reset();
     let ok = self.route.push_quiet(frames.to_vec(), true).is_ok();
     self.sent(frames, ok);
@@ -193,19 +190,14 @@ impl NativeRenderer {
     &mut self,
     env: &'env Env,
     frames: &[u8],
-  ) -> Result<Option<Either<JsString<'env>, BufferSlice<'env>>>> {
+  ) -> Result<Option<Either<JsString<'env>, BufferSlice<'env>>>, Code> {
     if self.closed {
       return Ok(None);
     }
-    check_batch(frames, self.route.max_frame(), Writer::Renderer).map_err(invalid)?;
+    check_batch(frames, self.route.max_frame(), Writer::Renderer).map_err(to_js)?;
     let request = match last_frame(frames) {
       Some((k, request)) if k == kind::SEND_SYNC => request,
-      _ => {
-        return Err(Error::new(
-          Status::InvalidArg,
-          "the last frame is not a sendSync",
-        ))
-      }
+      _ => return Err(invalid_arg("the last frame is not a sendSync")),
     };
     self.burst.reset();
     self.sent(frames, true);
@@ -235,7 +227,7 @@ impl NativeRenderer {
     max_frames: u32,
     max_bytes: u32,
     mut recv: BufferSlice<'_>,
-  ) -> Result<super::Drained<'env>> {
+  ) -> Result<super::Drained<'env>, Code> {
     let (bell, holds) = (&self.bell, &mut self.holds);
     super::drain_inbox(
       env,

@@ -15,6 +15,8 @@ use napi_derive::napi;
 
 use super::doorbell::{SharedBell, TsfnBell};
 use super::renderer::NativeRenderer;
+use super::{from_napi, to_js, Code, JsFailure};
+use crate::error::IpcError;
 use crate::queue::Inbox;
 use crate::route::Route;
 use crate::transport::client::{handshake, Client, Connected};
@@ -22,35 +24,34 @@ use crate::transport::client::{handshake, Client, Connected};
 static HANDSHAKES: LazyLock<Mutex<HashMap<u32, Connected>>> = LazyLock::new(Default::default);
 static NEXT_HANDSHAKE: AtomicU32 = AtomicU32::new(1);
 
-/// `[code, message]` of a failed call, for JS to throw with `err.code`.
-pub(crate) type Failure = Vec<String>;
-
-fn run_handshake(path: &str, token: &str, meta: &str, timeout_ms: u32) -> Either<u32, Vec<String>> {
+fn run_handshake(
+  path: &str,
+  token: &str,
+  meta: &str,
+  timeout_ms: u32,
+) -> std::result::Result<u32, IpcError> {
   let meta = serde_json::from_str(meta).unwrap_or(serde_json::Value::Null);
   let timeout = Duration::from_millis(timeout_ms.max(1) as u64);
-  match handshake(std::path::Path::new(path), token, meta, timeout) {
-    Ok(c) => {
-      let h = NEXT_HANDSHAKE.fetch_add(1, Ordering::Relaxed);
-      HANDSHAKES
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(h, c);
-      Either::A(h)
-    }
-    Err(e) => Either::B(vec![e.code(), e.to_string()]),
-  }
+  let c = handshake(std::path::Path::new(path), token, meta, timeout)?;
+  let h = NEXT_HANDSHAKE.fetch_add(1, Ordering::Relaxed);
+  HANDSHAKES
+    .lock()
+    .unwrap_or_else(|p| p.into_inner())
+    .insert(h, c);
+  Ok(h)
 }
 
 /// Connects and authenticates, blocking this thread: a handle for
-/// `openSocketRenderer`, or `[code, message]`.
+/// `openSocketRenderer`. Throws with the refusal's code (`IPC_AUTH_FAILED`,
+/// `IPC_PROTOCOL`, `ENOENT`, ...).
 #[napi(catch_unwind)]
 pub fn socket_connect_sync(
   path: String,
   token: String,
   meta: String,
   timeout_ms: u32,
-) -> Either<u32, Vec<String>> {
-  run_handshake(&path, &token, &meta, timeout_ms)
+) -> Result<u32, Code> {
+  run_handshake(&path, &token, &meta, timeout_ms).map_err(to_js)
 }
 
 pub struct Handshake {
@@ -61,8 +62,8 @@ pub struct Handshake {
 }
 
 impl Task for Handshake {
-  type Output = Either<u32, Vec<String>>;
-  type JsValue = Either<u32, Vec<String>>;
+  type Output = std::result::Result<u32, IpcError>;
+  type JsValue = Either<u32, JsFailure>;
 
   fn compute(&mut self) -> Result<Self::Output> {
     Ok(run_handshake(
@@ -74,11 +75,17 @@ impl Task for Handshake {
   }
 
   fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-    Ok(output)
+    // A task rejects only with a napi status: the error (with its code)
+    // is resolved instead, and JS throws it.
+    Ok(match output {
+      Ok(h) => Either::A(h),
+      Err(e) => Either::B(JsFailure(to_js(e))),
+    })
   }
 }
 
-/// As `socketConnectSync`, off the JS thread.
+/// As `socketConnectSync`, off the JS thread: resolves with the handle, or
+/// with the error (its `code` set) for JS to throw.
 #[napi(catch_unwind)]
 pub fn socket_connect(
   path: String,
@@ -101,16 +108,16 @@ pub fn open_socket_renderer(
   env: Env,
   handle: u32,
   on_doorbell: Function<'_, (), UnknownReturnValue>,
-) -> Result<Option<NativeRenderer>> {
+) -> Result<Option<NativeRenderer>, Code> {
   let connected = HANDSHAKES
     .lock()
     .unwrap_or_else(|p| p.into_inner())
     .remove(&handle);
   let Some(c) = connected else { return Ok(None) };
   let (id, main_pid, max_frame) = (c.id, c.main_pid, c.max_frame);
-  let bell = TsfnBell::new(&env, on_doorbell)?;
+  let bell = TsfnBell::new(&env, on_doorbell).map_err(from_napi)?;
   let inbox = Arc::new(Inbox::new(Box::new(SharedBell(bell.clone()))));
-  let client = Client::start(c, inbox.clone()).map_err(|e| Error::from_reason(e.to_string()))?;
+  let client = Client::start(c, inbox.clone()).map_err(|e| to_js(IpcError::io(&e)))?;
   let route = Route::Socket {
     client,
     main_pid,
@@ -125,7 +132,7 @@ pub(crate) fn listen(
   path: String,
   token: String,
   max_frame: f64,
-) -> std::result::Result<crate::transport::server::Listener, Failure> {
+) -> std::result::Result<crate::transport::server::Listener, IpcError> {
   let max_frame = if max_frame.is_finite() && max_frame >= 1024.0 {
     (max_frame as usize).min(u32::MAX as usize)
   } else {
@@ -136,6 +143,5 @@ pub(crate) fn listen(
     token,
     max_frame,
   };
-  crate::transport::server::listen(hub, opts)
-    .map_err(|e| vec![crate::transport::io_code(&e).to_owned(), e.to_string()])
+  crate::transport::server::listen(hub, opts).map_err(|e| IpcError::io(&e))
 }

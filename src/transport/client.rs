@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::{runtime, ConnectError, HANDSHAKE_LIMIT, PROTOCOL};
+use super::{runtime, HANDSHAKE_LIMIT, PROTOCOL};
 use crate::connection::{read_frames, view, Conn, FrameReader, Next, ReadEnd};
 use crate::error::{IpcError, Result};
 use crate::hub::SyncSlot;
@@ -37,20 +37,20 @@ pub struct Connected {
 /// up to `timeout`. `meta` (an object: `pid`, `url`, `nonce`) is sent along.
 ///
 /// # Errors
-/// [`ConnectError::Io`] if the socket cannot be reached or does not answer
-/// in time, [`ConnectError::Auth`] for a refused token,
-/// [`ConnectError::Protocol`] for anything else the server says or does.
+/// [`IpcError::Io`] if the socket cannot be reached or does not answer
+/// in time, [`IpcError::AuthFailed`] for a refused token,
+/// [`IpcError::Protocol`] for anything else the server says or does.
 pub fn handshake(
   path: &Path,
   token: &str,
   meta: Value,
   timeout: Duration,
-) -> Result<Connected, ConnectError> {
-  let mut s = std::os::unix::net::UnixStream::connect(path).map_err(ConnectError::Io)?;
+) -> Result<Connected, IpcError> {
+  let mut s = std::os::unix::net::UnixStream::connect(path).map_err(|e| IpcError::io(&e))?;
   s.set_read_timeout(Some(timeout))
-    .map_err(ConnectError::Io)?;
+    .map_err(|e| IpcError::io(&e))?;
   s.set_write_timeout(Some(timeout))
-    .map_err(ConnectError::Io)?;
+    .map_err(|e| IpcError::io(&e))?;
   let mut hello = match meta {
     Value::Object(m) => m,
     _ => serde_json::Map::new(),
@@ -59,7 +59,7 @@ pub fn handshake(
   hello.insert("token".into(), json!(token));
   let body = Value::Object(hello).to_string();
   s.write_all(&wire::encode(kind::CONNECT, 1, 0, 0, b"", body.as_bytes()))
-    .map_err(ConnectError::Io)?;
+    .map_err(|e| IpcError::io(&e))?;
   let mut reader = FrameReader::new(HANDSHAKE_LIMIT);
   let mut chunk = [0u8; 4096];
   loop {
@@ -69,13 +69,13 @@ pub fn handshake(
         serde_json::from_slice::<Value>(f.payload).unwrap_or(Value::Null),
       )),
       Ok(None) => None,
-      Err(e) => return Err(ConnectError::Protocol(format!("bad answer from main: {e}"))),
+      Err(e) => return Err(IpcError::Protocol(format!("bad answer from main: {e}"))),
     };
     match answer {
       Some((kind::CONNECT, v)) => {
         let id = v.get("id").and_then(Value::as_u64).unwrap_or(0) as u32;
         if id == 0 {
-          return Err(ConnectError::Protocol(
+          return Err(IpcError::Protocol(
             "main's answer has no renderer id".into(),
           ));
         }
@@ -92,8 +92,8 @@ pub fn handshake(
       }
       Some((kind::CLOSED, v)) => {
         return Err(match v.get("error").and_then(Value::as_str) {
-          Some("IPC_AUTH_FAILED") => ConnectError::Auth,
-          _ => ConnectError::Protocol(
+          Some("IPC_AUTH_FAILED") => IpcError::AuthFailed,
+          _ => IpcError::Protocol(
             v.get("message")
               .and_then(Value::as_str)
               .unwrap_or("main refused the connection")
@@ -102,7 +102,7 @@ pub fn handshake(
         });
       }
       Some((k, _)) => {
-        return Err(ConnectError::Protocol(format!(
+        return Err(IpcError::Protocol(format!(
           "unexpected frame kind {k} in the handshake"
         )))
       }
@@ -110,13 +110,13 @@ pub fn handshake(
     }
     let n = match s.read(&mut chunk) {
       Ok(0) => {
-        return Err(ConnectError::Protocol(
+        return Err(IpcError::Protocol(
           "main closed the connection during the handshake".into(),
         ))
       }
       Ok(n) => n,
       Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-      Err(e) => return Err(ConnectError::Io(e)),
+      Err(e) => return Err(IpcError::io(&e)),
     };
     reader.extend(&chunk[..n]);
   }

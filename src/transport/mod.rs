@@ -67,38 +67,6 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
   std::hint::black_box(diff) == 0
 }
 
-/// Why a connection attempt failed; `code()` is the JS error code.
-#[derive(Debug)]
-pub enum ConnectError {
-  /// The socket could not be reached.
-  Io(std::io::Error),
-  /// The server refused the token.
-  Auth,
-  /// The server spoke something else, or refused for another reason.
-  Protocol(String),
-}
-
-impl ConnectError {
-  /// The `code` of the JS error.
-  pub fn code(&self) -> String {
-    match self {
-      ConnectError::Io(e) => io_code(e).to_owned(),
-      ConnectError::Auth => "IPC_AUTH_FAILED".to_owned(),
-      ConnectError::Protocol(_) => "IPC_PROTOCOL".to_owned(),
-    }
-  }
-}
-
-impl std::fmt::Display for ConnectError {
-  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-    match self {
-      ConnectError::Io(e) => write!(f, "{e}"),
-      ConnectError::Auth => f.write_str("the main process refused the token"),
-      ConnectError::Protocol(why) => f.write_str(why),
-    }
-  }
-}
-
 /// Node's name for an IO error (`ENOENT`, ...), as `net` reports them.
 pub fn io_code(e: &std::io::Error) -> &'static str {
   use std::io::ErrorKind as K;

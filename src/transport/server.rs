@@ -122,6 +122,21 @@ impl Listener {
     let _ = std::fs::remove_file(&self.path);
   }
 
+  /// Stops listening and closes every connection while the hub goes on
+  /// (`ipcMain.close()` is about the socket): each renderer is detached,
+  /// told with a `CLOSED` frame after what was queued for it, and its
+  /// connection closed once that is written. Its reader then reports the
+  /// `DISCONNECT` to main as for any connection that ends.
+  pub fn close(&self) {
+    self.stop();
+    let conns: Vec<_> = lock(&self.shared.conns).drain().collect();
+    for (id, c) in conns {
+      self.shared.hub.detach(id);
+      let _ = c.out.push(closed_frame(id));
+      c.finish();
+    }
+  }
+
   /// Closes every connection once what is queued for it (the hub's `CLOSED`
   /// frame, after `Hub::close`) is written.
   pub fn finish(&self) {
@@ -147,6 +162,11 @@ impl Drop for Listener {
   fn drop(&mut self) {
     self.finish();
   }
+}
+
+/// The frame that tells renderer `id` its main closed the connection.
+fn closed_frame(id: u32) -> Vec<u8> {
+  wire::encode(kind::CLOSED, 0, id, 0, b"", b"")
 }
 
 /// What a client says in its first frame.
@@ -258,7 +278,6 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
     Ok(id) => id,
     Err(_) => return refuse(&conn, &who, false, "main is closing"),
   };
-  lock(&shared.conns).insert(id, conn.clone());
   // The answer is queued first and written only after main has heard of
   // this renderer: whatever main sends it comes after the answer, and a main
   // closing meanwhile still gets its CLOSED frame to the client.
@@ -272,6 +291,18 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
     b"",
     reply.to_string().as_bytes(),
   ));
+  {
+    // Under the table's lock, so that a `Listener::close` either sees this
+    // connection or this sees it closed.
+    let mut conns = lock(&shared.conns);
+    if shared.closed.load(Ordering::Acquire) {
+      drop(conns);
+      hub.detach(id);
+      let _ = conn.out.push(closed_frame(id));
+      return conn.finish();
+    }
+    conns.insert(id, conn.clone());
+  }
   let meta = json!({
     "kind": "process",
     "pid": peer_pid.or(hello.pid).unwrap_or(0),

@@ -1,7 +1,7 @@
 'use strict'
 // The window's page: tipc's client and event handlers over what the preload
-// exposed, as in tipc's README and example app (`window.electron` there; a
-// worker's global object is its window, but it has no `window` name).
+// exposed, as in tipc's README and example app (`window.electron` there;
+// `window` is the worker's global object, see ../window.js).
 
 const { createClient, createEventHandlers } = require('@egoist/tipc/renderer')
 const { serve, push } = require('../harness')
