@@ -87,6 +87,24 @@ export declare class NativeHub {
   close(): void
 }
 
+/** This thread's holder of port ends. */
+export declare class NativePortHost {
+  /** A host whose doorbell calls `onDoorbell()` on this thread. */
+  constructor(onDoorbell: () => unknown)
+  /** Takes queued port frames, as `NativeHub.drain`. */
+  drain(maxFrames: number, maxBytes: number, recv: Buffer): Drained
+  /** Holds end `end` here: what was parked for it comes first. */
+  claim(end: number): void
+  /**
+   * End `end` leaves this thread: `older` (frames back to back: what JS
+   * had received for it and not delivered) and what is still queued here
+   * for it wait for its next holder, in that order.
+   */
+  release(end: number, older: Uint8Array): void
+  /** Closes every end held here (their peers get 'close'); idempotent. */
+  close(): void
+}
+
 /** Listeners per event name and one invoke handler per channel (Rust-owned). */
 export declare class NativeRegistry {
   /** An empty registry. */
@@ -180,6 +198,31 @@ export declare function claimWorker(nonce: number): [number, string] | null
  * `onDoorbell()` on this thread. `null` for an unknown handle.
  */
 export declare function openSocketRenderer(handle: number, onDoorbell: () => unknown): NativeRenderer | null
+
+/** Closes end `end`: its peer gets 'close'. */
+export declare function portClose(end: number): void
+
+/** Ends open in this process (diagnostics, tests). */
+export declare function portCount(): number
+
+/** A new entangled pair of ends, `[a, b]`, neither held yet. */
+export declare function portEntangle(): Array<number>
+
+/** As `portPostStr`, with an encoded byte payload. */
+export declare function portPostBytes(from: number, codec: number, ends: Array<number>, payload: Uint8Array): number
+
+/**
+ * Posts port frames written back to back by JS (each frame's `request` is
+ * the sending end), in order; `false` if the batch is malformed (nothing
+ * after the bad frame is posted).
+ */
+export declare function portPostFrames(frames: Uint8Array): boolean
+
+/**
+ * Posts a message (JSON payload) from end `from` to its peer, carrying
+ * `ends`: 1 delivered, 2 parked (peer in transit), 0 dropped (closed).
+ */
+export declare function portPostStr(from: number, codec: number, ends: Array<number>, payload: string): number
 
 /**
  * As `socketConnectSync`, off the JS thread: resolves with the handle, or

@@ -836,10 +836,17 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.NativeHub = nativeBinding.NativeHub
+module.exports.NativePortHost = nativeBinding.NativePortHost
 module.exports.NativeRegistry = nativeBinding.NativeRegistry
 module.exports.NativeRenderer = nativeBinding.NativeRenderer
 module.exports.attachRenderer = nativeBinding.attachRenderer
 module.exports.claimWorker = nativeBinding.claimWorker
 module.exports.openSocketRenderer = nativeBinding.openSocketRenderer
+module.exports.portClose = nativeBinding.portClose
+module.exports.portCount = nativeBinding.portCount
+module.exports.portEntangle = nativeBinding.portEntangle
+module.exports.portPostBytes = nativeBinding.portPostBytes
+module.exports.portPostFrames = nativeBinding.portPostFrames
+module.exports.portPostStr = nativeBinding.portPostStr
 module.exports.socketConnect = nativeBinding.socketConnect
 module.exports.socketConnectSync = nativeBinding.socketConnectSync

@@ -1,5 +1,5 @@
 // Types of the `electron` stand-in: the values, plus Electron's type names.
-export { ipcMain, webContents } from './index'
+export { ipcMain, webContents, MessageChannelMain } from './index'
 import type { IpcRenderer as Renderer } from './index'
 /**
  * This environment's renderer, as `require('ipc-main').ipcRenderer`; but
@@ -13,6 +13,7 @@ export type {
   IpcMainInvokeEvent,
   IpcRenderer,
   IpcRendererEvent,
+  MessagePortMain,
   WebContents,
 } from './index'
 

@@ -318,3 +318,7 @@ module.exports.webContents = ipc.webContents
 module.exports.app = new App()
 module.exports.contextBridge = contextBridge
 module.exports.BrowserWindow = BrowserWindow
+Object.defineProperty(module.exports, 'MessageChannelMain', {
+  enumerable: true,
+  get: () => ipc.MessageChannelMain,
+})

@@ -121,14 +121,101 @@ export interface IpcStats {
   renderers: number;
 }
 
-/** Placeholder for Electron's `MessagePortMain` (message ports are not implemented yet; `ports` is always empty). */
+// ---------------------------------------------------------------------------
+// Message ports (API.md §8)
+// ---------------------------------------------------------------------------
+
+/** The `'message'` event of a `MessagePortMain`: the cloned message and the ports transferred with it. */
+export interface MessageEventMain {
+  /** A structured clone of the posted message. */
+  data: any;
+  /** The ports transferred with it, as `MessagePortMain`s. */
+  ports: MessagePortMain[];
+}
+
+/**
+ * Electron's `MessagePortMain` (main side): an EventEmitter. Messages are queued until `start()`;
+ * `'close'` is emitted when the other end is closed or its holder is gone.
+ */
 export interface MessagePortMain extends EventEmitter {
-  /** Sends a message through the port. */
-  postMessage(message: any, transfer?: MessagePortMain[]): void;
-  /** Starts delivering queued messages. */
+  /** A message from the other end (delivered once `start()` was called). */
+  on(event: 'message', listener: (messageEvent: MessageEventMain) => void): this;
+  /** The other end was closed or its holder is gone. */
+  on(event: 'close', listener: () => void): this;
+  /** EventEmitter fallback. */
+  on(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /** A message from the other end (the next one only). */
+  once(event: 'message', listener: (messageEvent: MessageEventMain) => void): this;
+  /** The other end was closed or its holder is gone. */
+  once(event: 'close', listener: () => void): this;
+  /** EventEmitter fallback. */
+  once(eventName: string | symbol, listener: (...args: any[]) => void): this;
+  /**
+   * Sends a structured clone of `message` to the other end, with the ports of `transfer` (neutered here).
+   * Throws `An object could not be cloned.`, a `TypeError` for a non-port, a `DataCloneError` for the port
+   * itself, a duplicate or an already transferred port; a closed or neutered port sends nothing.
+   */
+  postMessage(message: any, transfer?: Array<MessagePortMain | MessagePort>): void;
+  /** Starts delivering messages (those queued so far first). */
   start(): void;
-  /** Disconnects the port. */
+  /** Disentangles the pair: the other end gets `'close'`. */
   close(): void;
+}
+
+/** Electron's `MessageChannelMain`: two entangled `MessagePortMain`s. */
+export declare class MessageChannelMain {
+  constructor();
+  readonly port1: MessagePortMain;
+  readonly port2: MessagePortMain;
+}
+
+/** The `'message'` event of a renderer-side `MessagePort` (the DOM's `MessageEvent` fields). */
+export interface PortMessageEvent extends Event {
+  readonly type: 'message';
+  /** A structured clone of the posted message. */
+  readonly data: any;
+  /** The ports transferred with it, as DOM-shaped `MessagePort`s. */
+  readonly ports: ReadonlyArray<MessagePort>;
+}
+
+/** A listener of a DOM-shaped port: a function or an object with `handleEvent`. */
+export type PortListener = ((event: any) => void) | { handleEvent(event: any): void };
+
+/** `addEventListener` options (the DOM's). */
+export interface PortListenerOptions {
+  once?: boolean;
+  capture?: boolean;
+  passive?: boolean;
+  signal?: AbortSignal;
+}
+
+/** A renderer-side port, DOM-shaped (an `EventTarget`), as in Electron's renderer. */
+export interface MessagePort extends EventTarget {
+  /** Sends a structured clone of `message`, with the ports of `transfer` (an array, or `{ transfer }`). */
+  postMessage(message: any, transfer?: Array<MessagePort | MessagePortMain> | { transfer?: Array<MessagePort | MessagePortMain> }): void;
+  /** Starts delivering messages (setting `onmessage` does it too). */
+  start(): void;
+  /** Disentangles the pair: the other end gets `'close'`. */
+  close(): void;
+  /** The message handler; assigning it starts the port. */
+  onmessage: ((this: MessagePort, event: PortMessageEvent) => any) | null;
+  /** Never called (a clone made here always deserializes); present for the DOM shape. */
+  onmessageerror: ((this: MessagePort, event: Event) => any) | null;
+  /** Called when the other end is closed or its holder is gone. */
+  onclose: ((this: MessagePort, event: Event) => any) | null;
+  addEventListener(type: 'message', listener: (event: PortMessageEvent) => void, options?: PortListenerOptions | boolean): void;
+  addEventListener(type: 'close', listener: (event: Event) => void, options?: PortListenerOptions | boolean): void;
+  addEventListener(type: string, listener: PortListener | null, options?: PortListenerOptions | boolean): void;
+  removeEventListener(type: 'message', listener: (event: PortMessageEvent) => void, options?: { capture?: boolean } | boolean): void;
+  removeEventListener(type: 'close', listener: (event: Event) => void, options?: { capture?: boolean } | boolean): void;
+  removeEventListener(type: string, listener: PortListener | null, options?: { capture?: boolean } | boolean): void;
+}
+
+/** The DOM's `MessageChannel`, for renderers: two entangled DOM-shaped `MessagePort`s. */
+export declare class MessageChannel {
+  constructor();
+  readonly port1: MessagePort;
+  readonly port2: MessagePort;
 }
 
 /** The sending frame of an `IpcMainEvent` (Electron's `WebFrameMain`, reduced to what ipc-main provides). */
@@ -249,7 +336,7 @@ export interface IpcMainEvent<Sender extends WebContentsLike = WebContentsLike> 
   sender: Sender;
   /** The sending frame; never `null` in ipc-main (Electron's can be, after navigation). */
   readonly senderFrame: Sender extends WebContents ? WebFrame : WebFrame | null;
-  /** Ports transferred with the message (always empty until message ports land). */
+  /** Ports transferred with the message (`wc`'s `ipcRenderer.postMessage`); `[]` for one sent without. */
   ports: MessagePortMain[];
   /** Set it to answer a `sendSync`; the first assignment wins; reading gives `undefined`. */
   returnValue: any;
@@ -293,7 +380,7 @@ export interface IpcRendererEvent<Sender extends IpcRendererLike = IpcRendererLi
   sender: Sender;
   /** Id of the sender: `0` (main); absent on Electron ≥ 28 events. */
   senderId?: number;
-  /** Ports transferred with the message (always empty until message ports land). */
+  /** Ports transferred with the message (main's `wc.postMessage`), DOM-shaped; `[]` for one sent without. */
   ports: any[];
 }
 
@@ -310,6 +397,13 @@ export interface WebContents extends WebContentsLike {
   readonly id: number;
   /** Sends a message to the renderer's `ipcRenderer` listeners; throws if destroyed. */
   send(channel: string, ...args: any[]): void;
+  /**
+   * Sends one message with ports (Electron's `webContents.postMessage`): the renderer's listener gets
+   * `(event, message)` with the ports, DOM-shaped, in `event.ports`. Throws `Invalid value for transfer`
+   * (a `TypeError`) for a bad list, a `DataCloneError` for a duplicate or transferred port, and
+   * `An object could not be cloned.`.
+   */
+  postMessage(channel: string, message: any, transfer?: Array<MessagePortMain | MessagePort>): void;
   /**
    * Calls the renderer's `ipcRenderer.handle` handler for `channel` and resolves with its result (ipc-main extension);
    * fails as `ipcRenderer.invoke` does (an `IpcInvokeError`), and with `Error: Object has been destroyed` once destroyed.
@@ -510,6 +604,11 @@ export interface IpcRenderer extends IpcRendererLike {
 
   /** Sends an asynchronous message to main's `on` listeners. */
   send(channel: string, ...args: any[]): void;
+  /**
+   * Sends one message with ports (Electron's `ipcRenderer.postMessage`): main's listener gets
+   * `(event, message)` with the ports, as `MessagePortMain`s, in `event.ports`.
+   */
+  postMessage(channel: string, message: any, transfer?: Array<MessagePort | MessagePortMain>): void;
   /** Sends a synchronous message (blocks) and returns the `event.returnValue` main set (`undefined` if none). */
   sendSync(channel: string, ...args: any[]): any;
   /** Calls main's handler for `channel` and resolves with its result; a failure rejects with an `IpcInvokeError`. */

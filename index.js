@@ -68,3 +68,8 @@ Object.defineProperties(module.exports, {
 module.exports.IpcMain = IpcMain
 module.exports.webContents = webContents
 module.exports.connect = connect
+// Message ports (API.md §8): loaded on first use, like the transports.
+Object.defineProperties(module.exports, {
+  MessageChannelMain: { enumerable: true, get: () => require('./lib/ports').MessageChannelMain },
+  MessageChannel: { enumerable: true, get: () => require('./lib/ports').MessageChannel },
+})

@@ -3,5 +3,5 @@
 // and index.js's exports differ (either way).
 import cjs from './index.js'
 
-export const { ipcMain, ipcRenderer, IpcMain, webContents, connect } = cjs
+export const { ipcMain, ipcRenderer, IpcMain, webContents, connect, MessageChannelMain, MessageChannel } = cjs
 export default cjs

@@ -255,3 +255,40 @@ describe('worker path: both doorbells', () => {
     })
   }
 })
+
+describe('worker path: reused receive buffers, message ports', () => {
+  it('typed arrays posted on a port from a worker stay intact while later posts arrive', async (t) => {
+    const hub = new IpcMain()
+    const wc = await hub.spawnWorker(AGENT)
+    t.after(async () => {
+      await wc.worker.terminate()
+      await hub.close()
+    })
+    const agent = agentOf(wc)
+    const N = 200
+    const held = []
+    const all = new Promise((resolve) =>
+      hub.once('port', (event) => {
+        const port = event.ports[0]
+        port.on('message', ({ data }) => {
+          held.push(data)
+          if (held.length === N) resolve()
+        })
+        port.start()
+      }),
+    )
+    await agent.run(async ({ ipcRenderer, require }, n) => {
+      const { MessageChannel } = require('../..')
+      const { port1, port2 } = new MessageChannel()
+      ipcRenderer.postMessage('port', null, [port2])
+      for (let i = 0; i < n; i++) {
+        port1.postMessage({ i, bytes: new Uint8Array(64).fill(i) })
+        if (i % 10 === 9) await new Promise(setImmediate)
+      }
+    }, N)
+    await all
+    for (const { i, bytes } of held) {
+      assert.ok(bytes instanceof Uint8Array && bytes.every((b) => b === (i & 0xff)), `bytes of #${i}`)
+    }
+  })
+})

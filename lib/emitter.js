@@ -29,30 +29,60 @@ const kRejection = Symbol.for('nodejs.rejection')
 const kCapture = Object.getOwnPropertySymbols(new EventEmitter({ captureRejections: true }))
   .find((s) => s.description === 'kCapture')
 
-// Symbols as event names: numbered for the registry, process-wide.
-const symbolIds = new Map()
-const symbolsById = []
-function keyOf(name) {
-  if (typeof name === 'symbol') {
-    let id = symbolIds.get(name)
-    if (id === undefined) {
-      id = symbolsById.length
-      symbolIds.set(name, id)
-      symbolsById.push(name)
-    }
-    return id
+const kSymbols = Symbol('ipc-main.symbols')
+
+// Symbols as event names: numbered for the registry, per emitter, only
+// while that emitter has listeners under them (a number is freed, and
+// reused, when its last listener goes; all of them go with the emitter), so
+// no table outlives what it names.
+function symbolTable() {
+  return { ids: new Map(), byId: [], free: [] }
+}
+
+/** The registry key of `name`; a symbol gets a number unless `lookup` only. */
+function keyOf(target, name, lookup = false) {
+  if (typeof name !== 'symbol') return String(name)
+  const t = target[kSymbols]
+  let id = t.ids.get(name)
+  if (id === undefined && !lookup) {
+    id = t.free.length > 0 ? t.free.pop() : t.byId.length
+    t.ids.set(name, id)
+    t.byId[id] = name
   }
-  return String(name)
+  return id
+}
+
+/** Every listener is gone (kept in place: `Object.create()` wrappers share it). */
+function clearSymbols(target) {
+  const t = target[kSymbols]
+  t.ids.clear()
+  t.byId.length = 0
+  t.free.length = 0
+}
+
+/** `name` has no listeners left on `target`: its number is free again. */
+function releaseKey(target, name) {
+  if (typeof name !== 'symbol') return
+  const t = target[kSymbols]
+  const id = t.ids.get(name)
+  if (id === undefined) return
+  t.ids.delete(name)
+  t.byId[id] = undefined
+  t.free.push(id)
 }
 // The snapshot map is keyed like Node's _events object: symbols as
 // themselves, everything else as a string.
 const snapKey = (name) => (typeof name === 'symbol' ? name : String(name))
 
 function refresh(target, name) {
-  const key = keyOf(name)
+  const key = keyOf(target, name)
   const list = target[kRegistry].listeners(key)
-  if (list.length === 0) target[kSnapshot].delete(snapKey(name))
-  else target[kSnapshot].set(snapKey(name), list)
+  if (list.length === 0) {
+    target[kSnapshot].delete(snapKey(name))
+    releaseKey(target, name)
+  } else {
+    target[kSnapshot].set(snapKey(name), list)
+  }
 }
 
 /**
@@ -89,7 +119,7 @@ function addListener(target, type, listener, prepend, once) {
     target.emit('newListener', type, listener.listener ?? listener)
   }
   const fn = once ? onceWrap(target, type, listener) : listener
-  const key = keyOf(type)
+  const key = keyOf(target, type)
   const count = target[kRegistry].add(key, fn, once, prepend)
   refresh(target, type)
   const m = maxListenersOf(target)
@@ -146,6 +176,7 @@ class RegistryEmitter extends EventEmitter {
     // EventEmitter's, as on a plain emitter.
     Object.defineProperty(this, kRegistry, { value: new NativeRegistry(), writable: true, configurable: true })
     Object.defineProperty(this, kSnapshot, { value: new Map(), writable: true, configurable: true })
+    Object.defineProperty(this, kSymbols, { value: symbolTable(), writable: true, configurable: true })
   }
 
   /**
@@ -217,7 +248,7 @@ class RegistryEmitter extends EventEmitter {
     }
     if (position < 0) return this
     const removed = list[position]
-    this[kRegistry].removeAt(keyOf(type), position)
+    this[kRegistry].removeAt(keyOf(this, type), position)
     refresh(this, type)
     if (this[kSnapshot].has('removeListener')) {
       this.emit('removeListener', type, list.length === 1 ? removed.listener || listener : listener)
@@ -236,9 +267,12 @@ class RegistryEmitter extends EventEmitter {
       if (args.length === 0) {
         this[kRegistry].clearAll()
         snap.clear()
+        clearSymbols(this)
       } else {
-        this[kRegistry].clear(keyOf(args[0]))
+        const key = keyOf(this, args[0], true)
+        if (key !== undefined) this[kRegistry].clear(key)
         snap.delete(snapKey(args[0]))
+        releaseKey(this, args[0])
       }
       return this
     }
@@ -250,6 +284,7 @@ class RegistryEmitter extends EventEmitter {
       this.removeAllListeners('removeListener')
       this[kRegistry].clearAll()
       snap.clear()
+      clearSymbols(this)
       return this
     }
     const list = snap.get(snapKey(args[0]))
@@ -296,7 +331,7 @@ class RegistryEmitter extends EventEmitter {
     const strings = []
     const symbols = []
     for (const key of this[kRegistry].keys()) {
-      if (typeof key === 'number') symbols.push(symbolsById[key])
+      if (typeof key === 'number') symbols.push(this[kSymbols].byId[key])
       else if (isArrayIndex(key)) indices.push(key)
       else strings.push(key)
     }

@@ -50,6 +50,15 @@ function rendererGone() {
   return err
 }
 
+/** A sendSync that nothing could answer: its main runs on this very thread. */
+function deadlock() {
+  const err = new Error(
+    'ipc-main: sendSync() to a main on this same thread would wait for ever; use invoke(), or a worker',
+  )
+  err.code = 'IPC_DEADLOCK'
+  return err
+}
+
 /** An invoke given up after `options.timeout` ms (invokeWithOptions). */
 function invokeTimeout(channel, ms) {
   const err = new Error(`Invoke of '${channel}' timed out after ${ms} ms`)
@@ -138,6 +147,7 @@ module.exports = {
   syncWithoutListeners,
   disconnected,
   rendererGone,
+  deadlock,
   invokeTimeout,
   AbortError,
   aborted,

@@ -54,7 +54,8 @@ class IpcMainEvent extends FrameEvent {
 /**
  * The event of a `sendSync`: assigning `returnValue` answers it. The first
  * assignment wins; reading gives `undefined` (as Electron). A value that
- * cannot be cloned throws in the listener and does not use up the answer.
+ * cannot be cloned, or is too large for the renderer, throws in the
+ * listener and does not use up the answer.
  */
 class IpcMainSyncEvent extends IpcMainEvent {
   constructor(sender, answer) {
@@ -71,8 +72,8 @@ class IpcMainSyncEvent extends IpcMainEvent {
     const state = this[kSync]
     if (state.done) return
     const enc = encodeValue(value)
-    state.done = true
     state.answer(enc)
+    state.done = true
   }
 }
 
@@ -143,8 +144,8 @@ class IpcMainInvokeEvent extends FrameEvent {
 }
 
 /** Passed to renderer listeners: `{ sender, senderId, ports }`. */
-function rendererEvent(renderer) {
-  return { sender: renderer, senderId: 0, ports: [] }
+function rendererEvent(renderer, ports = []) {
+  return { sender: renderer, senderId: 0, ports }
 }
 
 module.exports = {

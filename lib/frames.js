@@ -22,4 +22,26 @@ const KIND = Object.freeze({
 
 const HEADER_LEN = 20
 
-module.exports = { KIND, HEADER_LEN }
+/**
+ * Throws IPC_FRAME_TOO_LARGE if the frame for `channel` and the encoded
+ * payload `enc` would exceed `limit` bytes (what the peer reads): checked
+ * where the frame is built, so the caller fails, not the peer's connection.
+ * Exact byte counts only when the cheap worst case is over the limit.
+ * @param {string} channel
+ * @param {{ data: string | Uint8Array }} enc
+ * @param {number} limit
+ */
+function checkFrameSize(channel, enc, limit) {
+  const data = enc.data
+  const isString = typeof data === 'string'
+  // UTF-8 takes at most 3 bytes per UTF-16 unit.
+  const worst = HEADER_LEN + channel.length * 3 + (isString ? data.length * 3 : data.length)
+  if (worst <= limit) return
+  const len = HEADER_LEN + Buffer.byteLength(channel) + (isString ? Buffer.byteLength(data) : data.length)
+  if (len <= limit) return
+  const err = new Error(`Frame of ${len} bytes exceeds the limit of ${limit} bytes`)
+  err.code = 'IPC_FRAME_TOO_LARGE'
+  throw err
+}
+
+module.exports = { KIND, HEADER_LEN, checkFrameSize }

@@ -9,10 +9,11 @@ const errors = require('./errors')
 const { runHandler } = require('./calls')
 const { IpcMainEvent, IpcMainSyncEvent, IpcMainInvokeEvent, HandledCall, finishSync, syncAnswered } = require('./events')
 const { encodeFailure } = require('./error-shape')
-const { KIND } = require('./frames')
+const { KIND, checkFrameSize } = require('./frames')
 const { Pump, report, flusher, BATCH_FRAMES } = require('./pump')
 const { MainBatch } = require('./batch')
 const { NativeHub } = require('./native')
+const teardown = require('./teardown')
 const {
   WebContents,
   destroy,
@@ -30,6 +31,10 @@ const diagnostics = require('./diagnostics')
 const { buildStats, LocalCounters } = diagnostics
 const kLocalPort = Symbol('ipc-main.localPort')
 const kSocket = Symbol('ipc-main.socket')
+const { kPortEnds, mainPorts, CODEC_PORTS, decodeIpcPorts, PORT_MESSAGE, PORT_CLOSE, PortLink } = require('./ports')
+const kPortLink = Symbol('ipc-main.portLink')
+/** The largest frame a socket renderer reads (from its handshake). */
+const kMaxFrame = Symbol('ipc-main.maxFrame')
 
 function noop() {}
 
@@ -282,6 +287,7 @@ class Hub {
     /** spawnWorker calls waiting for their worker's CONNECT, by nonce. */
     this.expected = new Map()
     this.native = new NativeHub(() => this.pump.run(BATCH_FRAMES))
+    teardown.track(this.native)
     /** Frames for renderers, handed to Rust once per synchronous stretch. */
     this.out = new MainBatch(this.native)
     /** Hands them over (and rings each renderer sent to) once per stretch. */
@@ -315,6 +321,18 @@ class Hub {
       this.onConnect(renderer, JSON.parse(buf.utf8Slice(start, end)))
       return
     }
+    if (kind === PORT_MESSAGE || kind === PORT_CLOSE) {
+      // A child's port traffic, relayed here (lib/ports.js PortLink).
+      const wc = this.contents.get(renderer)
+      if (wc === undefined || !wc[kSocket]) return
+      try {
+        this.portLink(wc).receive(kind, codec, request, channel, buf, start, end)
+      } catch (err) {
+        // Bytes from another process that are not a port frame: dropped.
+        console.error(`ipc-main: dropped a port frame from renderer #${renderer}: ${err.message}`)
+      }
+      return
+    }
     // A CODEC_LOCAL frame always takes its payload, even if dropped below,
     // so the FIFO stays in step with the queue.
     let args = null
@@ -322,7 +340,8 @@ class Hub {
       args = this.localFifo.shift()
     } else if (kind !== KIND.DISCONNECT) {
       try {
-        args = decode(codec, buf, start, end)
+        // CODEC_PORTS: a worker's postMessage, carrying port ends.
+        args = codec === CODEC_PORTS ? this.decodePorts(renderer, buf, start, end) : decode(codec, buf, start, end)
       } catch (err) {
         // Bytes from another process that are not what its codec says: that
         // message is dropped, main goes on.
@@ -381,6 +400,7 @@ class Hub {
       url: meta.url ?? '',
     })
     if (meta.kind === 'process') wc[kSocket] = true
+    if (typeof meta.maxFrame === 'number') wc[kMaxFrame] = meta.maxFrame
     this.contents.set(renderer, wc)
     const waiter = this.expected.get(meta.nonce)
     if (waiter !== undefined) {
@@ -391,6 +411,8 @@ class Hub {
 
   onSend(wc, channel, args) {
     const event = new IpcMainEvent(wc)
+    // An in-process renderer's postMessage carries its ports on the list.
+    if (args[kPortEnds] !== undefined) event.ports = mainPorts(args)
     wc.emit('ipc-message', event, channel, ...args)
     wc.ipc.emit(channel, event, ...args)
     this.main.emit(channel, event, ...args)
@@ -460,7 +482,12 @@ class Hub {
       (value) => (local ? encodeLocal([value]) : encodeValue(value)),
       (enc) => {
         finished(wc, request, call)
-        this.result(wc, request, true, enc)
+        try {
+          this.result(wc, request, true, enc)
+        } catch (err) {
+          // A result over the renderer's frame limit: the invoke fails instead.
+          fail(err)
+        }
       },
       fail,
     )
@@ -485,9 +512,62 @@ class Hub {
    * doorbell rings once for this whole synchronous stretch of sends.
    */
   sendTo(wc, kind, request, channel, enc) {
+    // Over what the renderer reads, the frame would end its connection.
+    const limit = wc[kMaxFrame]
+    if (limit !== undefined) checkFrameSize(channel, enc, limit)
     if (diagnostics.DEBUG) diagnostics.log('out', kind, channel, wc.id, diagnostics.sizeOf(enc.data))
     this.out.send(wc.id, kind, request, channel, enc)
     this.scheduleFlush()
+  }
+
+  /**
+   * `wc.postMessage(channel, message, transfer)` (checked by the caller for
+   * a live wc and a string channel): one MESSAGE whose listener gets
+   * `(event, message)` and the ports in `event.ports`. To an in-process
+   * renderer the clone and its ports stay in JS (the renderer's FIFO, in
+   * step with the frame queue, as for its own sends); to a worker the ends
+   * go by id (CODEC_PORTS, routed by src/ports.rs); to a child process
+   * through its PortLink (docs/architecture.md "ports").
+   */
+  postTo(wc, channel, message, transfer) {
+    const ports = require('./ports')
+    const local = wc[kLocalPort]
+    if (local === undefined) {
+      // A renderer on another thread (the ends leave this thread by id) or
+      // process (they go through its PortLink).
+      const { data, ends } = ports.prepareIpc(message, transfer)
+      const link = wc[kSocket] ? this.portLink(wc) : null
+      this.sendTo(wc, KIND.MESSAGE, 0, channel, ends.length === 0 ? encode([data]) : ports.encodeIpcPorts(data, ends, link))
+      return
+    }
+    const { data, ends } = ports.prepareIpc(message, transfer)
+    local.down.push(ports.portList(data, ends))
+    this.sendTo(wc, KIND.MESSAGE, 0, channel, { codec: CODEC_LOCAL, data: '' })
+  }
+
+  /** The port relay of a socket renderer (made on first use). */
+  portLink(wc) {
+    let link = wc[kPortLink]
+    if (link === undefined) {
+      link = new PortLink((kind, request, channel, enc) => {
+        if (wc.isDestroyed()) return
+        try {
+          this.sendTo(wc, kind, request, channel, enc)
+        } catch (err) {
+          // Over the child's frame limit: that message cannot go (the
+          // relay has no caller to throw to).
+          console.error(`ipc-main: dropped a port message for renderer #${wc.id}: ${err.message}`)
+        }
+      })
+      wc[kPortLink] = link
+    }
+    return link
+  }
+
+  /** A CODEC_PORTS payload from renderer `renderer` (a worker's or a child's). */
+  decodePorts(renderer, buf, start, end) {
+    const wc = this.contents.get(renderer)
+    return decodeIpcPorts(buf, start, end, wc !== undefined && wc[kSocket] ? this.portLink(wc) : null)
   }
 
   /**
@@ -500,6 +580,8 @@ class Hub {
   }
 
   gone(wc, crashed) {
+    // A child that went away closes the ends it held (their peers get 'close').
+    wc[kPortLink]?.gone()
     // A forked child no longer keeps a hub that listens only for it alive.
     if (wc.process !== undefined) require('./socket').forkGone(wc)
     this.contents.delete(wc.id)
@@ -536,6 +618,7 @@ class Hub {
     this.pump.run(Infinity)
     this.out.flush()
     this.native.close()
+    teardown.untrack(this.native)
     if (this.listening !== null) require('./socket').unlisten(this)
     const { kDisconnect } = require('./ipc-renderer')
     for (const wc of [...this.contents.values()]) {

@@ -13,6 +13,8 @@ const { rendererEvent, HandledCall } = require('./events')
 const { KIND } = require('./frames')
 const { NativePort } = require('./port')
 const { attachRenderer } = require('./native')
+const ports = require('./ports')
+const { rendererPorts } = ports
 
 const kPort = Symbol('ipc-main.port')
 const kState = Symbol('ipc-main.state')
@@ -166,6 +168,41 @@ class IpcRenderer extends EventEmitter {
   }
 
   /**
+   * Sends one message with ports (Electron's `ipcRenderer.postMessage`):
+   * main's listener gets `(event, message)`, the ports (as
+   * MessagePortMain) in `event.ports`. Throws `Invalid value for transfer`
+   * for a bad list, DataCloneError for a duplicate or neutered port, and
+   * `An object could not be cloned.`; nothing is sent then.
+   * @param {string} channel
+   * @param {any} message
+   * @param {Array<object>} [transfer]
+   */
+  postMessage(channel, message, transfer) {
+    const state = this[kState]
+    if (state.status === RELEASED) throw errors.contextReleased()
+    checkChannel(channel)
+    const port = this[kPort]
+    if (!(port instanceof LocalPort)) {
+      // Another thread (the ends leave by id, src/ports.rs) or process
+      // (through this renderer's PortLink).
+      const { data, ends } = ports.prepareIpc(message, transfer)
+      if (state.status === DISCONNECTED) {
+        ports.dropEnds(ends)
+        return
+      }
+      const enc = ends.length === 0 ? port.encode([data]) : ports.encodeIpcPorts(data, ends, portLinkOf(this))
+      port.send(KIND.SEND, 0, channel, enc)
+      return
+    }
+    const { data, ends } = ports.prepareIpc(message, transfer)
+    if (state.status === DISCONNECTED) {
+      ports.dropEnds(ends)
+      return
+    }
+    port.send(KIND.SEND, 0, channel, { codec: CODEC_LOCAL, data: ports.portList(data, ends) })
+  }
+
+  /**
    * Sends a synchronous message; blocks until main assigns
    * `event.returnValue`, and returns it.
    * @param {string} channel
@@ -266,6 +303,7 @@ class IpcRenderer extends EventEmitter {
     const state = this[kState]
     if (state.status === RELEASED) return
     state.status = RELEASED
+    state.portLink?.gone()
     for (const call of state.handling.values()) call.abort(errors.contextReleased())
     state.handling.clear()
     state.calls.rejectAll(errors.contextReleased)
@@ -313,7 +351,13 @@ class IpcRenderer extends EventEmitter {
       (enc) => {
         done()
         // Main went away meanwhile: nobody waits for the answer.
-        if (state.status === OPEN) port.send(KIND.INVOKE_REPLY_OK, request, channel, enc)
+        if (state.status !== OPEN) return
+        try {
+          port.send(KIND.INVOKE_REPLY_OK, request, channel, enc)
+        } catch (err) {
+          // A result over main's frame limit: main's invoke fails instead.
+          fail(err)
+        }
       },
       fail,
     )
@@ -324,6 +368,8 @@ class IpcRenderer extends EventEmitter {
     const state = this[kState]
     if (state.status !== OPEN) return
     state.status = DISCONNECTED
+    // Ends that talked through main are cut off: their peers get 'close'.
+    state.portLink?.gone()
     state.calls.rejectAll(errors.disconnected)
     // Nobody waits for the answers of main's invokes any more.
     for (const call of state.handling.values()) call.abort(errors.disconnected())
@@ -335,9 +381,21 @@ class IpcRenderer extends EventEmitter {
   /** One frame from main. */
   [kOnFrame](kind, codec, request, channel, buf, start, end) {
     switch (kind) {
-      case KIND.MESSAGE:
-        this.emit(channel, rendererEvent(this), ...decode(codec, buf, start, end))
+      case KIND.MESSAGE: {
+        // CODEC_LOCAL: main's postMessage to this in-process renderer; the
+        // clone (and its ports) waits in the port's FIFO, in step.
+        if (codec === CODEC_LOCAL) {
+          const args = this[kPort].down.shift()
+          this.emit(channel, rendererEvent(this, rendererPorts(args)), ...args)
+        } else if (codec === ports.CODEC_PORTS) {
+          // Main's postMessage to this thread: the ends arrive by id.
+          const args = ports.decodeIpcPorts(buf, start, end, portLinkOf(this))
+          this.emit(channel, rendererEvent(this, rendererPorts(args)), ...args)
+        } else {
+          this.emit(channel, rendererEvent(this), ...decode(codec, buf, start, end))
+        }
         break
+      }
       case KIND.RESULT_OK:
       case KIND.RESULT_ERR:
         this[kSettle](request, kind === KIND.RESULT_OK, decode(codec, buf, start, end))
@@ -358,6 +416,13 @@ class IpcRenderer extends EventEmitter {
       case KIND.CLOSED:
         this[kDisconnect]()
         break
+      case ports.PORT_MESSAGE:
+      case ports.PORT_CLOSE: {
+        // Port traffic of this process's ends, relayed by main.
+        const link = portLinkOf(this)
+        if (link !== null) link.receive(kind, codec, request, channel, buf, start, end)
+        break
+      }
       default:
         break
     }
@@ -413,6 +478,8 @@ class LocalPort extends NativePort {
     super((onDoorbell) => attachRenderer(hub.native.id, onDoorbell, null), false)
     this.hub = hub
     this.syncReplies = new Map()
+    /** Main's postMessage lists for this renderer, in step with its CODEC_LOCAL MESSAGE frames. */
+    this.down = []
   }
 
   encode(args) {
@@ -503,6 +570,26 @@ function refusedRenderer(failure) {
     if (state.status === DISCONNECTED) r.emit('disconnected')
   })
   return r
+}
+
+/**
+ * The port relay of a renderer in another process than its main (made on
+ * first use); null for a renderer on a thread of main's process, whose ends
+ * are routed by the process-wide table directly.
+ */
+function portLinkOf(renderer) {
+  const state = renderer[kState]
+  if (state.portLink !== undefined) return state.portLink
+  const port = renderer[kPort]
+  const { WorkerPort } = require('./worker')
+  if (port instanceof LocalPort || port instanceof WorkerPort) {
+    state.portLink = null
+  } else {
+    state.portLink = new ports.PortLink((kind, request, channel, enc) => {
+      if (state.status === OPEN) port.send(kind, request, channel, enc)
+    })
+  }
+  return state.portLink
 }
 
 /** Whether `renderer` is still connected (not closed, main not gone). */

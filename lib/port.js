@@ -9,7 +9,7 @@ const errors = require('./errors')
 const { encode, fromTagged, fromText } = require('./codec')
 const { Pump, flusher, BATCH_FRAMES } = require('./pump')
 const { FrameBatch, worstLen, BATCH_BYTES } = require('./batch')
-const { KIND } = require('./frames')
+const { KIND, checkFrameSize } = require('./frames')
 
 class NativePort {
   /**
@@ -76,6 +76,7 @@ class RemotePort extends NativePort {
     const data = enc.data
     const worst = worstLen(channel, data)
     if (worst > BATCH_BYTES || worst > this.maxFrame) {
+      checkFrameSize(channel, enc, this.maxFrame)
       if (!this.handOver()) return false
       const ok = this.native.send(kind, request, channel, enc.codec, data)
       this.scheduleFlush()
@@ -110,6 +111,7 @@ class RemotePort extends NativePort {
   }
 
   sendSync(request, channel, enc) {
+    checkFrameSize(channel, enc, this.maxFrame)
     // Everything sent before goes first, in the same call when it fits.
     const data = enc.data
     const worst = worstLen(channel, data)

@@ -6,7 +6,7 @@
 // undelivered frame instead of jumping ahead to newer ones.
 
 const { HEADER_LEN } = require('./frames')
-const { CODEC_V8 } = require('./codec')
+const { CODEC_NONE, CODEC_JSON, CODEC_LOCAL, CODEC_BYTES } = require('./codec')
 
 /** Frames taken per doorbell before yielding to the event loop. */
 const BATCH_FRAMES = 1024
@@ -18,7 +18,9 @@ const BATCH_BYTES = 16 * 1024 * 1024
  * decodes a frame's payload (a copy) before user code runs, and a nested
  * run (an inline sendSync) finishes the current batch before it drains.
  * One exception: `v8.deserialize` returns typed arrays and Buffers as views
- * of its input, so a V8 payload is handed over in a copy of its own.
+ * of its input, so a payload in any codec but the few known to copy (JSON,
+ * a small BYTES payload, none; LOCAL carries nothing) is handed over in a
+ * copy of its own: V8, and port payloads that wrap one.
  */
 const RECV_BYTES = 128 * 1024
 
@@ -102,7 +104,7 @@ class Pump {
       let buf = b
       let start = chEnd
       let stop = end
-      if (codec === CODEC_V8 && b === this.recv) {
+      if (b === this.recv && codec !== CODEC_JSON && codec !== CODEC_NONE && codec !== CODEC_BYTES && codec !== CODEC_LOCAL) {
         buf = Buffer.from(b.subarray(chEnd, end))
         start = 0
         stop = buf.length

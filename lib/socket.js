@@ -278,13 +278,7 @@ class SocketPort extends RemotePort {
 
   sendSync(request, channel, enc) {
     for (const hub of listening) {
-      if (hub.listening.address === this.address) {
-        const err = new Error(
-          'ipc-main: sendSync() to a main on this same thread would wait for ever; use invoke(), or a worker',
-        )
-        err.code = 'IPC_DEADLOCK'
-        throw err
-      }
+      if (hub.listening.address === this.address) throw errors.deadlock()
     }
     return super.sendSync(request, channel, enc)
   }

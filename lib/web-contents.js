@@ -79,6 +79,26 @@ class WebContents extends EventEmitter {
   }
 
   /**
+   * Sends one message with ports (Electron's `webContents.postMessage`):
+   * the renderer's listener gets `(event, message)`, the ports (DOM-shaped)
+   * in `event.ports`. Unlike send(), errors throw: `Invalid value for
+   * transfer` for a bad list, DataCloneError for a duplicate or neutered
+   * port, `An object could not be cloned.`; nothing is sent then.
+   * @param {string} channel
+   * @param {any} message
+   * @param {Array<object>} [transfer]
+   */
+  postMessage(channel, message, transfer) {
+    if (arguments.length < 2) throw require('./ports').insufficientArguments()
+    // Electron's gin texts (its postMessage is a native method).
+    if (typeof channel !== 'string') {
+      throw new TypeError(`Error processing argument at index 0, conversion failure from ${String(channel)}`)
+    }
+    if (this[kDestroyed]) throw errors.destroyed()
+    this[kHub].postTo(this, channel, message, transfer)
+  }
+
+  /**
    * Calls this renderer's `ipcRenderer.handle` handler of `channel`;
    * resolves with its result (ipc-main extension: Electron has no main ->
    * renderer invoke). Fails as `ipcRenderer.invoke` does, with the same
@@ -152,7 +172,14 @@ function invokeRenderer(wc, channel, options, args) {
       )
     }
     const call = wc[kCalls].open(channel, timeout, signal)
-    wc[kHub].sendTo(wc, KIND.INVOKE_RENDERER, call.request, channel, enc)
+    try {
+      wc[kHub].sendTo(wc, KIND.INVOKE_RENDERER, call.request, channel, enc)
+    } catch (err) {
+      // Not sent (too large for the renderer): close the call, or the
+      // renderer's going away would reject it with nobody listening.
+      wc[kCalls].take(call.request)
+      throw err
+    }
     return call.promise
   } catch (err) {
     return Promise.reject(err)

@@ -7,6 +7,8 @@ const { fileURLToPath } = require('node:url')
 const { threadId } = require('node:worker_threads')
 const { RemotePort } = require('./port')
 const { attachRenderer } = require('./native')
+const errors = require('./errors')
+const { isOwnHub } = require('./teardown')
 
 const kDefaultRenderer = Symbol.for('ipc-main.defaultRenderer')
 const kTerminated = Symbol('ipc-main.terminated')
@@ -16,8 +18,16 @@ class WorkerPort extends RemotePort {
   constructor(hubId, meta) {
     // Like parentPort.on('message'): a listener keeps the worker alive.
     super((onDoorbell) => attachRenderer(hubId, onDoorbell, JSON.stringify(meta)), true)
+    this.hubId = hubId
     // `send(); process.exit()` in a worker: the batch goes before the exit.
     process.once('exit', () => this.handOver())
+  }
+
+  sendSync(request, channel, enc) {
+    // `connect(hub.threadAddress)` on the hub's own thread: the hub could
+    // only answer once this thread returned, so the wait would never end.
+    if (isOwnHub(this.hubId)) throw errors.deadlock()
+    return super.sendSync(request, channel, enc)
   }
 }
 
@@ -35,6 +45,8 @@ function connectWorker(hubId, { nonce = 0, url = '' } = {}) {
 }
 
 const BOOTSTRAP = path.join(__dirname, 'worker-bootstrap.js')
+
+function ignoreError() {}
 
 /**
  * Starts `filename` in a Worker as a renderer of `hub`; resolves with its
@@ -96,11 +108,21 @@ function spawnWorker(hub, filename, options = {}) {
       worker.off('error', onError)
       Object.defineProperty(wc, 'worker', { value: worker, enumerable: true })
       const terminate = worker.terminate
-      // A worker blocked in sendSync cannot be terminated; wake it first.
+      // A worker blocked in sendSync cannot stop until it is woken. Stop it
+      // first, then wake it: a thread woken after the stop runs no more
+      // JavaScript, so nothing is thrown into it (woken first, its sendSync
+      // threw IPC_DISCONNECTED into still-running code, whose uncaught
+      // error crashed main through the Worker's 'error' event). Whatever it
+      // still raises on its way out answers our own terminate() and goes
+      // nowhere; the user's 'error' listeners still hear it.
       worker.terminate = function terminateRenderer(...args) {
-        wc[kTerminated] = true
+        if (!wc[kTerminated]) {
+          wc[kTerminated] = true
+          worker.on('error', ignoreError)
+        }
+        const stopped = terminate.apply(this, args)
         hub.native.detach(wc.id)
-        return terminate.apply(this, args)
+        return stopped
       }
       resolve(wc)
     })

@@ -10,11 +10,16 @@
 //!   for a hub's drained batches and on the socket.
 //! - [`queue`]: one FIFO inbox of frames plus its doorbell: pushing from any
 //!   thread rings at most once until the consumer drains.
+//! - [`log`]: one-line stderr diagnostics that never panic and never block
+//!   (a full non-blocking stderr pipe drops the line).
 //! - [`hub`]: the process-wide table of hubs, renderer links, routing to a
 //!   renderer's inbox, blocking sync waits, per-kind counters.
 //! - [`route`]: a renderer's way to main (a hub here, or a socket) and the
 //!   policy applied per batch: checks, early flush of long bursts, and the
 //!   invokes in flight that keep a renderer's thread alive.
+//! - [`ports`]: message-port routing: the process-wide table of port ends
+//!   (peer, holder inbox, parked frames), so two threads holding a pair's
+//!   ends talk without waking anyone else.
 //! - [`connection`] (Unix): a buffered reader of whole frames, and one
 //!   connected socket whose outbox is written from the flushing thread (a
 //!   tokio task finishes what the socket could not take at once).
@@ -29,6 +34,8 @@
 pub mod connection;
 pub mod error;
 pub mod hub;
+pub mod log;
+pub mod ports;
 pub mod queue;
 pub mod registry;
 pub mod route;

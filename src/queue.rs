@@ -239,6 +239,25 @@ impl Inbox {
     st.rung = false;
   }
 
+  /// Takes out the queued frames `pick` selects, oldest first; the others
+  /// stay, in order (a message port leaving this inbox's thread takes its
+  /// undelivered frames along).
+  pub fn take_where(&self, mut pick: impl FnMut(&[u8]) -> bool) -> Vec<Vec<u8>> {
+    let mut st = self.lock();
+    let mut taken = Vec::new();
+    let mut kept = VecDeque::with_capacity(st.frames.len());
+    for f in st.frames.drain(..) {
+      if pick(&f) {
+        taken.push(f);
+      } else {
+        kept.push_back(f);
+      }
+    }
+    st.frames = kept;
+    st.bytes -= taken.iter().map(Vec::len).sum::<usize>();
+    taken
+  }
+
   /// Stops accepting frames; what is queued can still be drained.
   pub fn close(&self) {
     self.lock().closed = true;

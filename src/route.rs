@@ -145,7 +145,8 @@ impl Route {
 /// Who wrote a batch, which decides the frame kinds it may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Writer {
-  /// A renderer: kinds below 16, CONNECT excepted (attaching announces).
+  /// A renderer: kinds below 16, CONNECT excepted (attaching announces),
+  /// and port frames.
   Renderer,
   /// Main: kinds from 16 (what main sends to renderers).
   Main,
@@ -155,7 +156,12 @@ impl Writer {
   /// Whether this writer sends frames of kind `k`.
   pub fn may_send(self, k: u8) -> bool {
     match self {
-      Writer::Renderer => k < kind::MESSAGE && k != kind::CONNECT,
+      // Port frames too: a child's ports talk through its socket.
+      Writer::Renderer => {
+        (k < kind::MESSAGE && k != kind::CONNECT)
+          || k == kind::PORT_MESSAGE
+          || k == kind::PORT_CLOSE
+      }
       Writer::Main => k >= kind::MESSAGE,
     }
   }
@@ -356,6 +362,7 @@ mod tests {
     assert!(Writer::Renderer.may_send(kind::INVOKE));
     assert!(!Writer::Renderer.may_send(kind::RESULT_OK));
     assert!(!Writer::Renderer.may_send(kind::CONNECT));
+    assert!(Writer::Renderer.may_send(kind::PORT_MESSAGE));
     assert!(Writer::Main.may_send(kind::SYNC_REPLY));
     assert!(!Writer::Main.may_send(kind::SEND));
   }

@@ -57,10 +57,15 @@ pub mod kind {
   pub const CLOSED: u8 = 21;
   /// Main gives up a `wc.invoke` it made (timeout, abort).
   pub const CANCEL_RENDERER: u8 = 22;
+  /// A message port's message for the end in `request`, either direction
+  /// (see `crate::ports`).
+  pub const PORT_MESSAGE: u8 = 32;
+  /// The peer of the end in `request` closed or is gone (`crate::ports`).
+  pub const PORT_CLOSE: u8 = 33;
 
   /// Whether `k` is a kind this version knows.
   pub fn is_known(k: u8) -> bool {
-    matches!(k, 1..=8 | 16..=22)
+    matches!(k, 1..=8 | 16..=22 | 32..=33)
   }
 }
 

@@ -9,6 +9,8 @@ import {
   IpcMain,
   webContents,
   connect,
+  MessageChannelMain,
+  MessageChannel,
 } from 'ipc-main';
 import type {
   IpcMainEvent,
@@ -23,6 +25,8 @@ import type {
   IpcMainLike,
   ListenResult,
   IpcInvokeError,
+  MessagePortMain,
+  MessagePort,
 } from 'ipc-main';
 import { EventEmitter, once as eventsOnce } from 'events';
 import type { ChildProcess } from 'child_process';
@@ -406,3 +410,37 @@ ipcRenderer.handle('with-signal', (event, ms: number) => {
   const r: IpcRenderer = event.sender;
   return s.aborted ? 0 : ms + (r ? 1 : 0);
 });
+
+// ---- message ports (API.md §8) ------------------------------------------------
+{
+  const { port1, port2 } = new MessageChannelMain();
+  port1.on('message', (e) => {
+    const d: any = e.data;
+    const more: MessagePortMain[] = e.ports;
+    // @ts-expect-error ports are MessagePortMain, not strings
+    const wrong: string[] = e.ports;
+    void [d, more, wrong];
+  });
+  port1.once('close', () => {});
+  port1.start();
+  port2.postMessage({ hello: 1 }, [new MessageChannelMain().port1]);
+  port2.close();
+  // @ts-expect-error a transfer list is an array
+  port2.postMessage('x', 'not a list');
+
+  const ch = new MessageChannel();
+  const p: MessagePort = ch.port1;
+  p.onmessage = (e) => {
+    const back: ReadonlyArray<MessagePort> = e.ports;
+    back[0]?.postMessage(e.data, { transfer: [] });
+  };
+  p.addEventListener('message', (e) => void e.data);
+  p.addEventListener('close', () => {});
+  ch.port2.postMessage('x', [port1]);
+
+  ipcRenderer.postMessage('port', 'hi', [ch.port2]);
+  ipcMain.on('port', (event) => {
+    const got: MessagePortMain[] = event.ports;
+    event.sender.postMessage('back', 'hello', got);
+  });
+}

@@ -10,9 +10,15 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
   // The first byte picks the read size and the frame limit, so the fuzzer
   // explores both the cutting and the limit checks.
-  let Some((&knob, bytes)) = data.split_first() else { return };
+  let Some((&knob, bytes)) = data.split_first() else {
+    return;
+  };
   let chunk = 1 + (knob as usize & 0x3f);
-  let limit = if knob & 0x40 != 0 { 64 } else { wire::DEFAULT_MAX_FRAME };
+  let limit = if knob & 0x40 != 0 {
+    64
+  } else {
+    wire::DEFAULT_MAX_FRAME
+  };
   let mut reader = FrameReader::new(limit);
   'feed: for piece in bytes.chunks(chunk) {
     reader.extend(piece);
@@ -20,7 +26,10 @@ fuzz_target!(|data: &[u8]| {
       match reader.next_frame() {
         Ok(Some((f, raw))) => {
           assert!(raw.len() <= limit);
-          assert_eq!(raw.len(), wire::HEADER_LEN + f.channel.len() + f.payload.len());
+          assert_eq!(
+            raw.len(),
+            wire::HEADER_LEN + f.channel.len() + f.payload.len()
+          );
           assert!(wire::kind::is_known(f.kind));
         }
         Ok(None) => break,

@@ -2,7 +2,8 @@
 //! doorbell, routing to attached renderers, answers to blocked `sendSync`s.
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
 
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::UnknownReturnValue;
@@ -25,6 +26,87 @@ pub struct NativeHub {
   touched: Vec<u32>,
   #[cfg(unix)]
   listener: Option<crate::transport::server::Listener>,
+  /// Held for its `Drop`: unregisters the env hook.
+  _teardown: EnvTeardown,
+}
+
+/// Closes a hub when its env is torn down (a worker terminated, or the
+/// main thread ending without `process.exit()`, for which JS closes it on
+/// 'exit'): renderers on other threads blocked in `sendSync` on it wake,
+/// disconnected, instead of blocking their own termination for ever.
+///
+/// Registered with napi directly, not through napi-rs (whose removal leaks
+/// the hook's data), so that a hub dropped first unregisters it cleanly.
+struct EnvTeardown {
+  env: napi::sys::napi_env,
+  /// Also owned by the registered hook, as a raw `Arc` until it runs.
+  state: Arc<HookState>,
+}
+
+struct HookState {
+  hub: Weak<Hub>,
+  /// The hook ran (it consumed its `Arc`).
+  ran: AtomicBool,
+}
+
+unsafe extern "C" fn env_teardown(data: *mut std::ffi::c_void) {
+  // SAFETY: `data` is the `Arc<HookState>` leaked for the hook in
+  // `EnvTeardown::new`; napi calls this at most once, and `Drop` takes it
+  // back only if this never ran.
+  let state = unsafe { Arc::from_raw(data as *const HookState) };
+  state.ran.store(true, Ordering::Release);
+  if let Some(hub) = state.hub.upgrade() {
+    hub.close();
+  }
+}
+
+impl EnvTeardown {
+  fn new(env: &Env, hub: &Arc<Hub>) -> Result<Self> {
+    let state = Arc::new(HookState {
+      hub: Arc::downgrade(hub),
+      ran: AtomicBool::new(false),
+    });
+    let data = Arc::into_raw(state.clone()) as *mut std::ffi::c_void;
+    // SAFETY: a valid env of this thread; `data` stays valid until the hook
+    // runs or is removed.
+    let status =
+      unsafe { napi::sys::napi_add_env_cleanup_hook(env.raw(), Some(env_teardown), data) };
+    if status != napi::sys::Status::napi_ok {
+      // SAFETY: not registered: take the hook's reference back.
+      drop(unsafe { Arc::from_raw(data as *const HookState) });
+      return Err(Error::from_reason(
+        "cannot register the hub's env cleanup hook",
+      ));
+    }
+    Ok(EnvTeardown {
+      env: env.raw(),
+      state,
+    })
+  }
+}
+
+impl Drop for EnvTeardown {
+  fn drop(&mut self) {
+    // Dropped on the JS thread (a finalizer, or env teardown after hooks).
+    if self.state.ran.load(Ordering::Acquire) {
+      return;
+    }
+    let data = Arc::as_ptr(&self.state) as *mut std::ffi::c_void;
+    // SAFETY: registered in `new` with this env, function and data, and it
+    // has not run; once removed it never will, so its reference is ours.
+    unsafe {
+      napi::sys::napi_remove_env_cleanup_hook(self.env, Some(env_teardown), data);
+      drop(Arc::from_raw(data as *const HookState));
+    }
+  }
+}
+
+impl Drop for NativeHub {
+  /// Nothing in JS holds this hub any more: nothing can answer its
+  /// renderers, so they learn it is gone.
+  fn drop(&mut self) {
+    self.close();
+  }
 }
 
 impl NativeHub {
@@ -45,7 +127,9 @@ impl NativeHub {
   pub fn new(env: Env, on_doorbell: Function<'_, (), UnknownReturnValue>) -> Result<Self> {
     let bell = TsfnBell::new(&env, on_doorbell)?;
     let hub = Hub::new(Box::new(SharedBell(bell.clone())));
+    let teardown = EnvTeardown::new(&env, &hub)?;
     Ok(NativeHub {
+      _teardown: teardown,
       hub,
       bell,
       taken: Vec::new(),

@@ -15,6 +15,7 @@
 
 mod doorbell;
 mod hub;
+mod ports;
 mod registry;
 mod renderer;
 #[cfg(unix)]

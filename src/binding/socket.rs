@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
-use std::time::Duration;
+use std::thread::ThreadId;
+use std::time::{Duration, Instant};
 
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::UnknownReturnValue;
@@ -21,24 +22,84 @@ use crate::queue::Inbox;
 use crate::route::Route;
 use crate::transport::client::{handshake, Client, Connected};
 
-static HANDSHAKES: LazyLock<Mutex<HashMap<u32, Connected>>> = LazyLock::new(Default::default);
+/// Finished handshakes waiting for `openSocketRenderer`, by handle. JS opens
+/// one in the same turn it gets its handle, so an entry is only ever
+/// waiting for a moment; one still here much later belongs to a JS thread
+/// that went away meanwhile (a worker terminated mid-`connect()`), and is
+/// dropped, closing its socket.
+static HANDSHAKES: LazyLock<Mutex<HashMap<u32, Pending>>> = LazyLock::new(Default::default);
 static NEXT_HANDSHAKE: AtomicU32 = AtomicU32::new(1);
+/// How long a handle may wait to be opened before it counts as orphaned.
+const ORPHANED: Duration = Duration::from_secs(60);
+
+/// A finished handshake, the JS thread it was handed to, and when.
+struct Pending {
+  conn: Connected,
+  thread: ThreadId,
+  at: Instant,
+}
+
+thread_local! {
+  /// This JS thread's env has the hook that forgets its handles.
+  static HOOKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+unsafe extern "C" fn forget_thread_handles(_: *mut std::ffi::c_void) {
+  HOOKED.with(|h| h.set(false));
+  let me = std::thread::current().id();
+  let gone: Vec<Pending> = {
+    let mut table = HANDSHAKES.lock().unwrap_or_else(|p| p.into_inner());
+    let mine: Vec<u32> = table
+      .iter()
+      .filter(|(_, p)| p.thread == me)
+      .map(|(h, _)| *h)
+      .collect();
+    mine.into_iter().filter_map(|h| table.remove(&h)).collect()
+  };
+  // Closed outside the lock.
+  drop(gone);
+}
+
+/// Makes sure this env forgets its unopened handles when it is torn down.
+fn hook_env(env: &Env) {
+  if HOOKED.with(|h| h.replace(true)) {
+    return;
+  }
+  // SAFETY: a valid env of this thread; the hook has no data. It stays
+  // registered for the env's life (one per JS thread).
+  let status = unsafe {
+    napi::sys::napi_add_env_cleanup_hook(
+      env.raw(),
+      Some(forget_thread_handles),
+      std::ptr::null_mut(),
+    )
+  };
+  if status != napi::sys::Status::napi_ok {
+    HOOKED.with(|h| h.set(false));
+  }
+}
 
 fn run_handshake(
   path: &str,
   token: &str,
   meta: &str,
   timeout_ms: u32,
-) -> std::result::Result<u32, IpcError> {
+) -> std::result::Result<Connected, IpcError> {
   let meta = serde_json::from_str(meta).unwrap_or(serde_json::Value::Null);
   let timeout = Duration::from_millis(timeout_ms.max(1) as u64);
-  let c = handshake(std::path::Path::new(path), token, meta, timeout)?;
+  handshake(std::path::Path::new(path), token, meta, timeout)
+}
+
+/// Hands a finished handshake to JS (on its thread) as a handle.
+fn register(env: &Env, conn: Connected) -> u32 {
+  hook_env(env);
   let h = NEXT_HANDSHAKE.fetch_add(1, Ordering::Relaxed);
-  HANDSHAKES
-    .lock()
-    .unwrap_or_else(|p| p.into_inner())
-    .insert(h, c);
-  Ok(h)
+  let at = Instant::now();
+  let mut table = HANDSHAKES.lock().unwrap_or_else(|p| p.into_inner());
+  table.retain(|_, p| at.duration_since(p.at) < ORPHANED);
+  let thread = std::thread::current().id();
+  table.insert(h, Pending { conn, thread, at });
+  h
 }
 
 /// Connects and authenticates, blocking this thread: a handle for
@@ -46,12 +107,14 @@ fn run_handshake(
 /// `IPC_PROTOCOL`, `ENOENT`, ...).
 #[napi(catch_unwind)]
 pub fn socket_connect_sync(
+  env: Env,
   path: String,
   token: String,
   meta: String,
   timeout_ms: u32,
 ) -> Result<u32, Code> {
-  run_handshake(&path, &token, &meta, timeout_ms).map_err(to_js)
+  let conn = run_handshake(&path, &token, &meta, timeout_ms).map_err(to_js)?;
+  Ok(register(&env, conn))
 }
 
 pub struct Handshake {
@@ -59,10 +122,29 @@ pub struct Handshake {
   token: String,
   meta: String,
   timeout_ms: u32,
+  /// The handle `resolve` registered, until the promise is known settled.
+  registered: Option<u32>,
+}
+
+impl Drop for Handshake {
+  /// Dropped without `finally` (it runs only once the promise settled):
+  /// the JS thread is being torn down, so nobody will open the handle.
+  fn drop(&mut self) {
+    if let Some(h) = self.registered.take() {
+      let gone = HANDSHAKES
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(&h);
+      drop(gone);
+    }
+  }
 }
 
 impl Task for Handshake {
-  type Output = std::result::Result<u32, IpcError>;
+  // The connection itself until it is back on the JS thread: if that
+  // thread is gone first, it is dropped (closed) with the task, never left
+  // in the table (nor once registered: see `Drop`).
+  type Output = std::result::Result<Connected, IpcError>;
   type JsValue = Either<u32, JsFailure>;
 
   fn compute(&mut self) -> Result<Self::Output> {
@@ -74,13 +156,23 @@ impl Task for Handshake {
     ))
   }
 
-  fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+  fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
     // A task rejects only with a napi status: the error (with its code)
     // is resolved instead, and JS throws it.
     Ok(match output {
-      Ok(h) => Either::A(h),
+      Ok(conn) => {
+        let h = register(&env, conn);
+        self.registered = Some(h);
+        Either::A(h)
+      }
       Err(e) => Either::B(JsFailure(to_js(e))),
     })
+  }
+
+  fn finally(mut self, _env: Env) -> Result<()> {
+    // The promise settled: its continuation opens the handle.
+    self.registered = None;
+    Ok(())
   }
 }
 
@@ -98,6 +190,7 @@ pub fn socket_connect(
     token,
     meta,
     timeout_ms,
+    registered: None,
   })
 }
 
@@ -113,7 +206,9 @@ pub fn open_socket_renderer(
     .lock()
     .unwrap_or_else(|p| p.into_inner())
     .remove(&handle);
-  let Some(c) = connected else { return Ok(None) };
+  let Some(Pending { conn: c, .. }) = connected else {
+    return Ok(None);
+  };
   let (id, main_pid, max_frame) = (c.id, c.main_pid, c.max_frame);
   let bell = TsfnBell::new(&env, on_doorbell).map_err(from_napi)?;
   let inbox = Arc::new(Inbox::new(Box::new(SharedBell(bell.clone()))));

@@ -217,8 +217,34 @@ impl Client {
   }
 }
 
+/// Ends a renderer's connection however its reader task ends (a return, or
+/// a panic anywhere in it): blocked `sendSync`s wake, the renderer hears
+/// `CLOSED` once, and the socket is shut down.
+struct Teardown {
+  client: Arc<Client>,
+  inbox: Arc<Inbox>,
+  /// Main's own `CLOSED` frame was passed on already.
+  told: std::sync::atomic::AtomicBool,
+}
+
+impl Drop for Teardown {
+  fn drop(&mut self) {
+    self.client.fail_syncs();
+    if !self.told.load(std::sync::atomic::Ordering::Relaxed) {
+      let _ = self
+        .inbox
+        .push(wire::encode(kind::CLOSED, 0, self.client.id, 0, b"", b""));
+    }
+    self.client.conn.shutdown();
+  }
+}
+
 async fn read_loop(client: Arc<Client>, mut reader: FrameReader, inbox: Arc<Inbox>) {
-  let mut told = false;
+  let guard = Teardown {
+    client: client.clone(),
+    inbox: inbox.clone(),
+    told: std::sync::atomic::AtomicBool::new(false),
+  };
   let end = read_frames(
     &client.conn,
     &mut reader,
@@ -244,13 +270,15 @@ async fn read_loop(client: Arc<Client>, mut reader: FrameReader, inbox: Arc<Inbo
         | kind::RESULT_OK
         | kind::RESULT_ERR
         | kind::INVOKE_RENDERER
-        | kind::CANCEL_RENDERER => {
+        | kind::CANCEL_RENDERER
+        | kind::PORT_MESSAGE
+        | kind::PORT_CLOSE => {
           // A closed inbox: this renderer was closed here; drop the rest.
           let _ = inbox.push_quiet(raw);
           Ok(Next::Go)
         }
         kind::CLOSED => {
-          told = true;
+          guard.told.store(true, std::sync::atomic::Ordering::Relaxed);
           let _ = inbox.push_quiet(raw);
           Ok(Next::Stop)
         }
@@ -263,11 +291,7 @@ async fn read_loop(client: Arc<Client>, mut reader: FrameReader, inbox: Arc<Inbo
   )
   .await;
   if let ReadEnd::Bad(e) = &end {
-    eprintln!("ipc-main: closed the connection to main: {e}");
+    crate::log::line(format_args!("closed the connection to main: {e}"));
   }
-  client.fail_syncs();
-  if !told {
-    let _ = inbox.push(wire::encode(kind::CLOSED, 0, client.id, 0, b"", b""));
-  }
-  client.conn.shutdown();
+  drop(guard);
 }

@@ -23,7 +23,8 @@ use crate::wire::{self, kind};
 /// Whether a peer may use payload codec `c`: none 0, JSON 1, V8 2, bytes
 /// 4. The in-process codec (3) never crosses a socket.
 pub fn codec_allowed(c: u8) -> bool {
-  matches!(c, 0 | 1 | 2 | 4)
+  // 5: an ipc postMessage carrying message-port ids (lib/ports.js CODEC_PORTS).
+  matches!(c, 0 | 1 | 2 | 4 | 5)
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -56,7 +57,7 @@ pub struct Listener {
 }
 
 fn log(msg: std::fmt::Arguments<'_>) {
-  eprintln!("ipc-main: {msg}");
+  crate::log::line(msg);
 }
 
 /// Binds `opts.path` (mode 0600) and starts accepting renderers for `hub`.
@@ -170,13 +171,30 @@ fn closed_frame(id: u32) -> Vec<u8> {
 }
 
 /// What a client says in its first frame.
-struct Hello {
-  pid: Option<u64>,
-  url: String,
-  nonce: Value,
+#[derive(Debug)]
+pub struct Hello {
+  /// The pid it claims (the socket's peer credentials win).
+  pub pid: Option<u64>,
+  /// Its entry script's URL.
+  pub url: String,
+  /// The one-time nonce pairing it with a `fork()`, or null.
+  pub nonce: Value,
+  /// The largest frame the client reads, if it says (at least 1 KiB).
+  pub max_frame: Option<usize>,
 }
 
-fn check_hello(kind: u8, codec: u8, payload: &[u8], token: &str) -> Result<Hello, (bool, String)> {
+/// Checks a client's first frame (kind, codec, payload) against `token`.
+/// Public for the fuzz target; no input may panic it.
+///
+/// # Errors
+/// `(auth, why)`: `auth` when the token was wrong (`IPC_AUTH_FAILED`),
+/// else the handshake was malformed (`IPC_PROTOCOL`).
+pub fn check_hello(
+  kind: u8,
+  codec: u8,
+  payload: &[u8],
+  token: &str,
+) -> Result<Hello, (bool, String)> {
   if kind != kind::CONNECT || codec != 1 {
     return Err((false, "the first frame is not a handshake".into()));
   }
@@ -203,21 +221,69 @@ fn check_hello(kind: u8, codec: u8, payload: &[u8], token: &str) -> Result<Hello
       Some(n @ Value::String(_)) => n.clone(),
       _ => Value::Null,
     },
+    max_frame: v
+      .get("maxFrame")
+      .and_then(Value::as_u64)
+      .map(|n| n.max(1024).min(u32::MAX as u64) as usize),
   })
 }
 
-fn refuse(conn: &Conn, who: &str, auth: bool, why: &str) {
-  log(format_args!("refused a connection{who}: {why}"));
+/// Leaves a connection's socket however its task ends: a return, or a
+/// panic anywhere in it. Dropped last, it detaches an attached renderer
+/// (main hears DISCONNECT after everything it sent) and shuts the socket
+/// down, so neither the descriptor nor the renderer outlives the task.
+struct Teardown {
+  shared: Arc<Shared>,
+  conn: Arc<Conn>,
+  /// The renderer id once attached.
+  attached: Option<u32>,
+  /// The renderer said goodbye (DISCONNECT), rather than just going.
+  explicit: bool,
+  /// Write what is queued (a refusal's answer) before shutting down.
+  finish: bool,
+}
+
+impl Drop for Teardown {
+  fn drop(&mut self) {
+    if let Some(id) = self.attached.take() {
+      lock(&self.shared.conns).remove(&id);
+      let hub = &self.shared.hub;
+      hub.detach(id);
+      // Always told (even if main detached it first), after everything the
+      // renderer sent: main waits for it to know nothing more will come.
+      let _ = hub.push(wire::encode(
+        kind::DISCONNECT,
+        0,
+        id,
+        self.explicit as u32,
+        b"",
+        b"",
+      ));
+    }
+    if self.finish {
+      self.conn.finish();
+    } else {
+      self.conn.shutdown();
+    }
+  }
+}
+
+/// Answers a refused handshake with a `CLOSED` frame naming the error; the
+/// guard then writes it and closes.
+fn refuse(guard: &mut Teardown, who: &str, auth: bool, why: &str) {
+  guard.finish = true;
   let code = if auth {
     "IPC_AUTH_FAILED"
   } else {
     "IPC_PROTOCOL"
   };
   let body = json!({ "error": code, "message": why }).to_string();
-  let _ = conn
+  let _ = guard
+    .conn
     .out
     .push(wire::encode(kind::CLOSED, 1, 0, 0, b"", body.as_bytes()));
-  conn.finish();
+  // Last: whatever logging does, the answer is queued.
+  log(format_args!("refused a connection{who}: {why}"));
 }
 
 async fn serve(stream: UnixStream, shared: Arc<Shared>) {
@@ -226,8 +292,15 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
     .ok()
     .and_then(|c| c.pid())
     .map(|p| p as u64);
-  let who = peer_pid.map_or(String::new(), |p| format!(" from pid {p}"));
   let conn = Conn::start(stream);
+  let mut guard = Teardown {
+    shared: shared.clone(),
+    conn: conn.clone(),
+    attached: None,
+    explicit: false,
+    finish: false,
+  };
+  let who = peer_pid.map_or(String::new(), |p| format!(" from pid {p}"));
   let mut reader = FrameReader::new(HANDSHAKE_LIMIT);
 
   // The handshake: one frame, within the time limit, under a small size
@@ -249,34 +322,32 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
   .await;
   let (k, codec, payload) = match (read, first) {
     (_, Some(f)) => f,
-    (Err(_), None) => return refuse(&conn, &who, false, "no handshake in time"),
+    (Err(_), None) => return refuse(&mut guard, &who, false, "no handshake in time"),
     (Ok(ReadEnd::Bad(e)), None) => {
-      return refuse(&conn, &who, false, &format!("bad handshake: {e}"))
+      return refuse(&mut guard, &who, false, &format!("bad handshake: {e}"))
     }
     (Ok(ReadEnd::Truncated), None) => {
-      log(format_args!(
+      return log(format_args!(
         "refused a connection{who}: it ended in the middle of its handshake"
       ));
-      return conn.shutdown();
     }
     (Ok(_), None) => {
-      log(format_args!(
+      return log(format_args!(
         "refused a connection{who}: it closed before its handshake"
       ));
-      return conn.shutdown();
     }
   };
   let hello = match check_hello(k, codec, &payload, &shared.token) {
     Ok(h) => h,
-    Err((auth, why)) => return refuse(&conn, &who, auth, &why),
+    Err((auth, why)) => return refuse(&mut guard, &who, auth, &why),
   };
   if shared.closed.load(Ordering::Acquire) {
-    return conn.shutdown();
+    return;
   }
   let hub = &shared.hub;
   let id = match hub.attach(conn.out.clone()) {
     Ok(id) => id,
-    Err(_) => return refuse(&conn, &who, false, "main is closing"),
+    Err(_) => return refuse(&mut guard, &who, false, "main is closing"),
   };
   // The answer is queued first and written only after main has heard of
   // this renderer: whatever main sends it comes after the answer, and a main
@@ -299,15 +370,24 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
       drop(conns);
       hub.detach(id);
       let _ = conn.out.push(closed_frame(id));
-      return conn.finish();
+      guard.finish = true;
+      return;
     }
     conns.insert(id, conn.clone());
+    guard.attached = Some(id);
   }
+  // What main may send it: the client reads with main's limit, or with a
+  // smaller one it named. Main's JS checks it when it builds a frame, so an
+  // oversized send fails at its caller instead of ending this connection.
+  let max_frame = hello
+    .max_frame
+    .map_or(shared.max_frame, |m| m.min(shared.max_frame));
   let meta = json!({
     "kind": "process",
     "pid": peer_pid.or(hello.pid).unwrap_or(0),
     "url": hello.url,
     "nonce": hello.nonce,
+    "maxFrame": max_frame,
   });
   let announced = hub.push(wire::encode(
     kind::CONNECT,
@@ -318,11 +398,10 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
     meta.to_string().as_bytes(),
   ));
   if announced.is_err() {
-    // Main closed in between (and queued CLOSED for this link): write what
-    // is queued, then close.
-    hub.detach(id);
-    lock(&shared.conns).remove(&id);
-    return conn.finish();
+    // Main closed in between (and queued CLOSED for this link): the guard
+    // writes what is queued, then closes.
+    guard.finish = true;
+    return;
   }
   let _ = conn.out.flush();
 
@@ -339,7 +418,9 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
         | kind::INVOKE
         | kind::CANCEL
         | kind::INVOKE_REPLY_OK
-        | kind::INVOKE_REPLY_ERR => {}
+        | kind::INVOKE_REPLY_ERR
+        | kind::PORT_MESSAGE
+        | kind::PORT_CLOSE => {}
         kind::DISCONNECT => {
           explicit = true;
           return Ok(Next::Stop);
@@ -363,6 +444,8 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
     },
   )
   .await;
+  guard.explicit = explicit;
+  // The guard detaches and closes whatever the log line below does.
   match &end {
     ReadEnd::Bad(e) => log(format_args!(
       "closed the connection of renderer #{id}{who}: {e}"
@@ -375,17 +458,4 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
     )),
     _ => {}
   }
-  lock(&shared.conns).remove(&id);
-  hub.detach(id);
-  // Always told (even if main detached it first), after everything the
-  // renderer sent: main waits for it to know nothing more will come.
-  let _ = hub.push(wire::encode(
-    kind::DISCONNECT,
-    0,
-    id,
-    explicit as u32,
-    b"",
-    b"",
-  ));
-  conn.shutdown();
 }
