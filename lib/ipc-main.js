@@ -287,9 +287,9 @@ class Hub {
     /** spawnWorker calls waiting for their worker's CONNECT, by nonce. */
     this.expected = new Map()
     this.native = new NativeHub(() => this.pump.run(BATCH_FRAMES))
-    teardown.track(this.native)
     /** Frames for renderers, handed to Rust once per synchronous stretch. */
     this.out = new MainBatch(this.native)
+    teardown.track(this.native, this.out)
     /** Hands them over (and rings each renderer sent to) once per stretch. */
     this.scheduleFlush = flusher(this.out)
     this.pump = new Pump(this.native, (kind, codec, renderer, request, channel, buf, start, end) =>
