@@ -64,16 +64,22 @@ export declare class NativeHub {
   /** Forgets a nonce whose worker never started. */
   forgetWorker(nonce: number): void
   /**
-   * Listens on a Unix socket at `path` for renderers presenting `token`.
-   * Throws with Node's code for a bind error (`EADDRINUSE`, ...), or
-   * `IPC_ALREADY_LISTENING`.
+   * Listens on a Unix socket at `path` for renderers presenting `token`;
+   * connections are not read while the inbox holds more than `maxQueue`
+   * bytes. Throws with Node's code for a bind error (`EADDRINUSE`, ...),
+   * or `IPC_ALREADY_LISTENING`.
    */
-  listen(path: string, token: string, maxFrame: number): void
+  listen(path: string, token: string, maxFrame: number, maxQueue: number): void
   /**
    * Writes what is queued for socket renderers, blocking up to
    * `timeoutMs` (process exit).
    */
   flushBlocking(timeoutMs: number): void
+  /**
+   * Reads what socket renderers sent that is still in their sockets into
+   * the inbox, now (before a close delivers what they sent).
+   */
+  readSockets(): void
   /**
    * Stops listening and closes every socket renderer's connection (each
    * is told first); the hub and its other renderers go on. `false` if it

@@ -58,6 +58,12 @@ export interface ListenOptions {
   path?: string;
   /** Largest accepted frame in bytes; a larger frame closes that connection (default 256 MiB). */
   maxFrameSize?: number;
+  /**
+   * Socket renderers are not read while this hub's queue of undelivered messages holds more bytes
+   * (default 64 MiB; an integer >= 1024, or `Infinity` for no bound): the kernel pushes back and the
+   * sending process buffers, as with `child_process` IPC.
+   */
+  maxQueueBytes?: number;
 }
 
 /** What `IpcMain.listen()` resolves with: pass both to `connect()` (or as `IPC_MAIN_ADDRESS` / `IPC_MAIN_TOKEN`). */

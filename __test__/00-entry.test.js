@@ -18,7 +18,7 @@ const entry = require.resolve('..')
 function runChild(code) {
   return spawnSync(process.execPath, ['-e', `const entry = ${JSON.stringify(entry)};\n${code}`], {
     encoding: 'utf8',
-    timeout: 10_000,
+    timeout: 60_000,
   })
 }
 

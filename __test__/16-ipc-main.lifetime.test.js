@@ -16,7 +16,7 @@ const ROOT = path.join(__dirname, '..')
 const EVAL_CHILD = path.join(__dirname, 'fixtures', 'eval-child.js')
 const LIFETIME_MAIN = path.join(__dirname, 'fixtures', 'lifetime-main.js')
 /** Each script shape gets this long to end (or to answer) before it fails. */
-const SHAPE = { timeout: 15_000 }
+const SHAPE = { timeout: 60_000 }
 
 /**
  * Inline code of a main that forks EVAL_CHILD and prints `RAN <json>` when

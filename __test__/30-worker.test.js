@@ -960,7 +960,7 @@ describe('worker keep-alive', SUITE, () => {
   it('a main script whose worker finishes exits by itself', () => {
     const child = spawnSync(process.execPath, [fixture('worker-parent.js')], {
       encoding: 'utf8',
-      timeout: 10_000,
+      timeout: 60_000,
     })
     assert.equal(child.error, undefined, 'the child did not time out')
     assert.equal(child.signal, null)

@@ -84,7 +84,7 @@ async function settle(hub) {
   r.close()
 }
 
-describe('worker stress', { timeout: 30_000 }, () => {
+describe('worker stress', { timeout: 120_000 }, () => {
   it('20 busy workers, each terminated after a random 0-30 ms: destroyed once each, main healthy', async (t) => {
     const hub = new IpcMain()
     const records = []

@@ -47,7 +47,7 @@ async function refused(t, args, { address, token }) {
 }
 
 describe('the default ipcRenderer when the connection is refused', SUITE, () => {
-  it('a wrong IPC_MAIN_TOKEN: a disconnected renderer; sendSync/invoke fail with IPC_AUTH_FAILED, send is a no-op', { timeout: 15_000 }, async (t) => {
+  it('a wrong IPC_MAIN_TOKEN: a disconnected renderer; sendSync/invoke fail with IPC_AUTH_FAILED, send is a no-op', { timeout: 60_000 }, async (t) => {
     const hub = new IpcMain()
     t.after(() => hub.close())
     const heard = []
@@ -65,7 +65,7 @@ describe('the default ipcRenderer when the connection is refused', SUITE, () => 
     assert.deepEqual(heard, [])
   })
 
-  it('no main at IPC_MAIN_ADDRESS: the same, with IPC_DISCONNECTED', { timeout: 15_000 }, async (t) => {
+  it('no main at IPC_MAIN_ADDRESS: the same, with IPC_DISCONNECTED', { timeout: 60_000 }, async (t) => {
     const address = path.join(os.tmpdir(), `ipc-main-nobody-${process.pid}`, 'ipc.sock')
     const { report, lines } = await refused(t, ['-e', probe(CJS)], { address, token: 'x' })
     assert.deepEqual(
@@ -76,7 +76,7 @@ describe('the default ipcRenderer when the connection is refused', SUITE, () => 
     assert.match(lines[0], /^ipc-main: .*ENOENT/)
   })
 
-  it('the ESM entry: import { ipcRenderer } does not throw either', { timeout: 15_000 }, async (t) => {
+  it('the ESM entry: import { ipcRenderer } does not throw either', { timeout: 60_000 }, async (t) => {
     const address = path.join(os.tmpdir(), `ipc-main-nobody-${process.pid}`, 'ipc.sock')
     const load = `import { ipcRenderer } from ${JSON.stringify(require('node:url').pathToFileURL(path.join(ROOT, 'index.mjs')).href)}`
     const { report, lines } = await refused(t, ['--input-type=module', '-e', probe(load)], { address, token: 'x' })

@@ -19,7 +19,7 @@ function runMain(env) {
   delete clean.IPC_MAIN_DEBUG
   delete clean.DEBUG
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [MAIN], { env: { ...clean, ...env }, timeout: 15_000 }, (err, stdout, stderr) =>
+    execFile(process.execPath, [MAIN], { env: { ...clean, ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
       err ? reject(err) : resolve(stderr),
     )
   })

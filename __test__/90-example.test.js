@@ -14,7 +14,7 @@ describe('examples/main.js (npm start)', SUITE, () => {
   it('talks to all three renderers and exits with code 0 on its own', async () => {
     const script = path.join(__dirname, '..', 'examples', 'main.js')
     const { stdout } = await new Promise((resolve, reject) => {
-      execFile(process.execPath, [script], { timeout: 15_000 }, (err, out, errOut) =>
+      execFile(process.execPath, [script], { timeout: 60_000 }, (err, out, errOut) =>
         err ? reject(Object.assign(err, { stdout: out, stderr: errOut })) : resolve({ stdout: out }),
       )
     })

@@ -124,7 +124,7 @@ class IpcMain extends RegistryEmitter {
   /**
    * Listens on a local socket for renderers in other processes (API.md §6).
    * Called again without options, resolves with the same address.
-   * @param {{ path?: string, maxFrameSize?: number }} [options]
+   * @param {{ path?: string, maxFrameSize?: number, maxQueueBytes?: number }} [options]
    * @returns {Promise<{ address: string, token: string }>}
    */
   listen(options) {
@@ -598,8 +598,10 @@ class Hub {
    */
   closeSocket() {
     if (this.listening === null) return
-    // Deliver what socket renderers sent before the close, and pass on
+    // Deliver what socket renderers sent before the close (also what is
+    // still in their sockets: they are read on this thread), and pass on
     // what main sent them (its JS batch) before their connections close.
+    this.native.readSockets()
     this.pump.run(Infinity)
     this.out.flush()
     this.native.unlisten()
@@ -615,6 +617,7 @@ class Hub {
    */
   close() {
     // Deliver what renderers sent before the close, and pass on what main sent.
+    if (this.listening !== null) this.native.readSockets()
     this.pump.run(Infinity)
     this.out.flush()
     this.native.close()

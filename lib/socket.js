@@ -13,6 +13,8 @@ const native = require('./native')
 const { RemotePort } = require('./port')
 
 const DEFAULT_MAX_FRAME = 256 * 1024 * 1024
+/** Sockets are not read while the hub's queue holds more than this. */
+const DEFAULT_MAX_QUEUE = 64 * 1024 * 1024
 const CONNECT_TIMEOUT_MS = 10_000
 /** How long exit waits for queued frames to reach a slow peer. */
 const EXIT_FLUSH_MS = 2000
@@ -74,16 +76,22 @@ function updateKeepAlive(hub) {
  * Starts listening (API.md §6); resolves with `{ address, token }`. Called
  * again with no options (as fork() does), it answers the same address.
  * @param {object} hub the JS hub
- * @param {{ path?: string, maxFrameSize?: number }} [options]
+ * @param {{ path?: string, maxFrameSize?: number, maxQueueBytes?: number }} [options]
  * @param {boolean} [explicit] the user's listen(), not fork()'s
  */
 function listen(hub, options, explicit = true) {
   if (options === undefined || options === null) options = {}
   if (typeof options !== 'object') throw errors.invalidArgType('options', 'of type object', options)
-  const { path: wanted, maxFrameSize } = options
+  const { path: wanted, maxFrameSize, maxQueueBytes } = options
   if (wanted !== undefined && typeof wanted !== 'string') throw errors.invalidArgType('options.path', 'of type string', wanted)
   if (maxFrameSize !== undefined && (typeof maxFrameSize !== 'number' || !(maxFrameSize >= 1024))) {
     throw errors.outOfRange('options.maxFrameSize', '>= 1024', maxFrameSize)
+  }
+  if (maxQueueBytes !== undefined) {
+    if (typeof maxQueueBytes !== 'number') throw errors.invalidArgType('options.maxQueueBytes', 'of type number', maxQueueBytes)
+    if (!(maxQueueBytes >= 1024) || (maxQueueBytes !== Infinity && !Number.isInteger(maxQueueBytes))) {
+      throw errors.outOfRange('options.maxQueueBytes', 'an integer >= 1024, or Infinity', maxQueueBytes)
+    }
   }
   if (process.platform === 'win32') {
     const err = new Error('ipc-main: listening on a named pipe is not implemented on Windows yet')
@@ -114,7 +122,7 @@ function listen(hub, options, explicit = true) {
     address = path.resolve(wanted)
   }
   try {
-    hub.native.listen(address, token, maxFrameSize ?? DEFAULT_MAX_FRAME)
+    hub.native.listen(address, token, maxFrameSize ?? DEFAULT_MAX_FRAME, maxQueueBytes ?? DEFAULT_MAX_QUEUE)
   } catch (err) {
     if (dir !== null) fs.rmSync(dir, { recursive: true, force: true })
     throw errors.nativeFailure(err, `listen ${err.code} ${address}: ${err.message}`, { address })

@@ -7,15 +7,20 @@
 //! outbox is an [`Inbox`] like any renderer's, whose doorbell writes the
 //! frames straight to the socket from the thread that flushed them (no
 //! thread hop in the common case); only when the socket is full does a tokio
-//! task finish the write when it drains.
+//! task finish the write when it drains. Reading is its owner's:
+//! [`Conn::read_some`] reads what is there without blocking, called from
+//! the owning JS thread's libuv loop (the binding) or from [`poll_reads`]
+//! on the IO runtime.
 
 use std::collections::VecDeque;
-use std::io::{self, IoSlice};
+use std::io::{self, IoSlice, Write};
+use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
-use tokio::net::UnixStream;
+use tokio::io::unix::AsyncFd;
+use tokio::io::Interest;
 use tokio::sync::Notify;
 
 use crate::error::{IpcError, Result};
@@ -27,6 +32,24 @@ const READ_CHUNK: usize = 64 * 1024;
 /// A frame at least this large is read into a buffer of its own exact size,
 /// which then becomes the frame without a copy.
 const OWN_BUFFER: usize = 32 * 1024;
+
+/// One whole frame from [`FrameReader::next_raw`].
+pub enum Raw<'a> {
+  /// A buffer of its own (a large frame), to keep as it is.
+  Owned(Vec<u8>),
+  /// Bytes in the reader's buffer, valid until the next read.
+  Slice(&'a [u8]),
+}
+
+impl Raw<'_> {
+  /// The frame's bytes.
+  pub fn bytes(&self) -> &[u8] {
+    match self {
+      Raw::Owned(v) => v,
+      Raw::Slice(s) => s,
+    }
+  }
+}
 
 /// Splits a byte stream into frames.
 pub struct FrameReader {
@@ -115,16 +138,29 @@ impl FrameReader {
   /// # Errors
   /// As [`next_frame`](Self::next_frame).
   pub fn next_owned(&mut self) -> Result<Option<Vec<u8>>> {
+    Ok(self.next_raw()?.map(|raw| match raw {
+      Raw::Owned(v) => v,
+      Raw::Slice(s) => s.to_vec(),
+    }))
+  }
+
+  /// The next whole frame's bytes: the reader's own buffer when the frame
+  /// fills it exactly (as [`next_owned`](Self::next_owned)), else borrowed
+  /// from the buffer (the caller copies what it keeps, e.g. into a batch).
+  ///
+  /// # Errors
+  /// As [`next_frame`](Self::next_frame).
+  pub fn next_raw(&mut self) -> Result<Option<Raw<'_>>> {
     let n = match wire::parse(&self.buf[self.start..], self.limit)? {
       None => return Ok(None),
       Some((_, n)) => n,
     };
     if self.start == 0 && n == self.buf.len() && n >= OWN_BUFFER {
-      return Ok(Some(std::mem::take(&mut self.buf)));
+      return Ok(Some(Raw::Owned(std::mem::take(&mut self.buf))));
     }
     let at = self.start;
     self.start += n;
-    Ok(Some(self.buf[at..at + n].to_vec()))
+    Ok(Some(Raw::Slice(&self.buf[at..at + n])))
   }
 
   /// The next whole frame and its raw bytes, `None` until more bytes come.
@@ -166,8 +202,17 @@ struct WriteState {
 }
 
 /// One connected socket: an outbox written to it, and the stream to read.
+///
+/// The socket is a plain non-blocking descriptor, registered with no
+/// reactor while it is idle: whoever owns the reading (a JS thread's libuv
+/// loop, or a task of the IO runtime, see [`poll_reads`]) reads it with
+/// [`read_some`](Self::read_some), and writes happen on the thread that
+/// flushed them. Only a write that would block registers a duplicate of the
+/// descriptor with the IO runtime, for writability alone, until the
+/// backlog is written: an idle or read-only connection never wakes the IO
+/// thread.
 pub struct Conn {
-  stream: UnixStream,
+  sock: UnixStream,
   /// Frames to write. A hub's link to a socket renderer holds this.
   pub out: Arc<Inbox>,
   w: Mutex<WriteState>,
@@ -189,19 +234,46 @@ impl Doorbell for OutBell {
   }
 }
 
+/// How one [`Conn::read_some`] call ended.
+#[derive(Debug)]
+pub enum Step {
+  /// The socket has nothing more for now.
+  Idle,
+  /// The byte budget is spent; the socket may have more.
+  More,
+  /// The connection is over (the frames before the end were handed out).
+  End(ReadEnd),
+}
+
+/// Bytes read from a socket per wake-up at most, so one busy connection
+/// neither starves the others on its loop nor fills memory ahead of the
+/// consumer.
+pub const READ_BUDGET: usize = 1024 * 1024;
+
 impl Conn {
-  /// Wraps a connected stream (inside the runtime) and starts its writer
-  /// task.
-  pub fn start(stream: UnixStream) -> Arc<Conn> {
+  /// Wraps a connected stream (made non-blocking here) and starts its
+  /// writer task on the IO runtime.
+  ///
+  /// # Errors
+  /// If the stream cannot be made non-blocking.
+  pub fn start(sock: UnixStream) -> io::Result<Arc<Conn>> {
+    sock.set_nonblocking(true)?;
     let conn = Arc::new_cyclic(|weak: &Weak<Conn>| Conn {
-      stream,
+      sock,
       out: Arc::new(Inbox::new(Box::new(OutBell(weak.clone())))),
       w: Mutex::default(),
       wake: Notify::new(),
       down: AtomicBool::new(false),
     });
     crate::transport::runtime().spawn(writer(conn.clone()));
-    conn
+    Ok(conn)
+  }
+
+  /// The socket's descriptor (to poll it; it stays owned by this `Conn`).
+  #[cfg(unix)]
+  pub fn fd(&self) -> std::os::fd::RawFd {
+    use std::os::fd::AsRawFd;
+    self.sock.as_raw_fd()
   }
 
   /// Whether the socket was shut down.
@@ -245,7 +317,7 @@ impl Conn {
           slices[i] = IoSlice::new(if i == 0 { &f[w.off..] } else { f });
           k += 1;
         }
-        match self.stream.try_write_vectored(&slices[..k]) {
+        match (&self.sock).write_vectored(&slices[..k]) {
           Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
           Ok(n) => n,
           Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
@@ -274,7 +346,7 @@ impl Conn {
     w.pending.clear();
     w.off = 0;
     if !self.down.swap(true, Ordering::AcqRel) {
-      shutdown_fd(&self.stream);
+      let _ = self.sock.shutdown(std::net::Shutdown::Both);
     }
     self.wake.notify_one();
   }
@@ -328,23 +400,139 @@ impl Conn {
       if left.is_zero() {
         return false;
       }
-      wait_writable(&self.stream, left);
+      self.wait(libc::POLLOUT, left);
     }
   }
+
+  /// Blocks this thread until the socket is readable (or has hung up), up
+  /// to `timeout`.
+  pub fn wait_readable(&self, timeout: Duration) {
+    self.wait(libc::POLLIN, timeout);
+  }
+
+  fn wait(&self, events: libc::c_short, timeout: Duration) {
+    let mut pfd = libc::pollfd {
+      fd: self.fd(),
+      events,
+      revents: 0,
+    };
+    let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
+    // SAFETY: one valid pollfd.
+    unsafe {
+      libc::poll(&mut pfd, 1, ms.max(1));
+    }
+  }
+
+  /// Reads what the socket has, without blocking, up to about `budget`
+  /// bytes, handing each whole frame to `on_frame` (parse it with
+  /// [`view`]). Frames already buffered are handed out first; so are all
+  /// whole frames of the last read, whatever the budget.
+  pub fn read_some(
+    &self,
+    reader: &mut FrameReader,
+    budget: usize,
+    mut on_frame: impl FnMut(Raw<'_>) -> Result<Next>,
+  ) -> Step {
+    let mut got = 0usize;
+    // The last read took less than it asked for: the socket is empty (a
+    // level-triggered poll says so again if more comes), no need to ask.
+    let mut short = false;
+    loop {
+      loop {
+        match reader.next_raw() {
+          Ok(Some(raw)) => match on_frame(raw) {
+            Ok(Next::Go) => {}
+            Ok(Next::Stop) => return Step::End(ReadEnd::Stop),
+            Err(e) => return Step::End(ReadEnd::Bad(e)),
+          },
+          Ok(None) => break,
+          Err(e) => return Step::End(ReadEnd::Bad(e)),
+        }
+      }
+      if self.is_down() {
+        return Step::End(ReadEnd::Eof);
+      }
+      if short {
+        return Step::Idle;
+      }
+      if got >= budget {
+        return Step::More;
+      }
+      let buf = reader.spare();
+      let asked = buf.capacity() - buf.len();
+      match read_into(&self.sock, buf) {
+        Ok(0) if !reader.buffered().is_empty() && !self.is_down() => {
+          return Step::End(ReadEnd::Truncated)
+        }
+        Ok(0) => return Step::End(ReadEnd::Eof),
+        Ok(n) => {
+          got += n;
+          short = n < asked;
+        }
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Step::Idle,
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+        Err(e) => return Step::End(ReadEnd::Io(e)),
+      }
+    }
+  }
+}
+
+/// One `read(2)` into the spare capacity of `buf` (at least one byte of it).
+fn read_into(sock: &UnixStream, buf: &mut Vec<u8>) -> io::Result<usize> {
+  use std::os::fd::AsRawFd;
+  if buf.capacity() == buf.len() {
+    buf.reserve(READ_CHUNK);
+  }
+  let room = buf.capacity() - buf.len();
+  // SAFETY: reading into the vector's own spare capacity, `room` bytes of
+  // it; the length grows only by what the kernel wrote.
+  unsafe {
+    let n = libc::read(
+      sock.as_raw_fd(),
+      buf.as_mut_ptr().add(buf.len()).cast(),
+      room,
+    );
+    if n < 0 {
+      return Err(io::Error::last_os_error());
+    }
+    buf.set_len(buf.len() + n as usize);
+    Ok(n as usize)
+  }
+}
+
+/// Registers a duplicate of a socket with the IO runtime (inside it).
+fn watch(dup: UnixStream, interest: Interest) -> io::Result<AsyncFd<UnixStream>> {
+  // SAFETY: the `UnixStream` owns its descriptor, which stays open and the
+  // same for as long as the `AsyncFd` (its owner) lives.
+  unsafe { AsyncFd::register_with_interest(dup, interest) }.map_err(io::Error::from)
 }
 
 async fn writer(conn: Arc<Conn>) {
   loop {
     conn.wake.notified().await;
+    if lock(&conn.w).broken {
+      return;
+    }
+    // A duplicate registered for writability only, for as long as the
+    // backlog lasts.
+    let watch = conn
+      .sock
+      .try_clone()
+      .and_then(|s| watch(s, Interest::WRITABLE));
+    let Ok(watch) = watch else {
+      let mut w = lock(&conn.w);
+      conn.shutdown_locked(&mut w);
+      return;
+    };
     loop {
-      if lock(&conn.w).broken {
-        return;
-      }
-      if conn.stream.writable().await.is_err() {
-        let mut w = lock(&conn.w);
-        conn.shutdown_locked(&mut w);
-        return;
-      }
+      let mut ready = match watch.writable().await {
+        Ok(r) => r,
+        Err(_) => {
+          let mut w = lock(&conn.w);
+          conn.shutdown_locked(&mut w);
+          return;
+        }
+      };
       let mut w = lock(&conn.w);
       if w.broken {
         return;
@@ -359,7 +547,7 @@ async fn writer(conn: Arc<Conn>) {
           }
           break;
         }
-        Ok(false) => {}
+        Ok(false) => ready.clear_ready(),
         Err(_) => {
           conn.shutdown_locked(&mut w);
           return;
@@ -369,27 +557,45 @@ async fn writer(conn: Arc<Conn>) {
   }
 }
 
-#[cfg(unix)]
-fn shutdown_fd(stream: &UnixStream) {
-  use std::os::fd::AsRawFd;
-  // SAFETY: a valid open fd owned by `stream`; shutdown does not close it.
-  unsafe {
-    libc::shutdown(stream.as_raw_fd(), libc::SHUT_RDWR);
-  }
+/// What a reading owner decides after one wake-up of its socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+  /// Nothing more to read now: wait for the socket.
+  Wait,
+  /// Read again soon (the budget ran out with bytes left).
+  Again,
+  /// Stop reading until told to resume (the consumer is behind).
+  Pause,
+  /// The connection is over: stop for good.
+  Done,
 }
 
-#[cfg(unix)]
-fn wait_writable(stream: &UnixStream, timeout: Duration) {
-  use std::os::fd::AsRawFd;
-  let mut pfd = libc::pollfd {
-    fd: stream.as_raw_fd(),
-    events: libc::POLLOUT,
-    revents: 0,
+/// Reads a connection on the IO runtime (where no JS thread's loop polls
+/// it: the Rust tests, and any reader started without one): waits for
+/// readability on a duplicate of the descriptor and calls `on_ready` until
+/// it says [`Flow::Done`]. A pause is retried after a millisecond.
+pub async fn poll_reads(conn: &Conn, mut on_ready: impl FnMut() -> Flow) {
+  let watch = conn
+    .sock
+    .try_clone()
+    .and_then(|s| watch(s, Interest::READABLE));
+  let Ok(watch) = watch else {
+    // Cannot watch it: read until it ends, a millisecond apart.
+    while on_ready() != Flow::Done {
+      tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    return;
   };
-  let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
-  // SAFETY: one valid pollfd.
-  unsafe {
-    libc::poll(&mut pfd, 1, ms.max(1));
+  loop {
+    match on_ready() {
+      Flow::Done => return,
+      Flow::Again => tokio::task::yield_now().await,
+      Flow::Pause => tokio::time::sleep(Duration::from_millis(1)).await,
+      Flow::Wait => match watch.readable().await {
+        Ok(mut r) => r.clear_ready(),
+        Err(_) => tokio::time::sleep(Duration::from_millis(1)).await,
+      },
+    }
   }
 }
 
@@ -409,7 +615,7 @@ pub enum ReadEnd {
   Stop,
 }
 
-/// What a frame callback tells [`read_frames`].
+/// What a frame callback tells [`Conn::read_some`].
 pub enum Next {
   /// Go on reading.
   Go,
@@ -417,61 +623,10 @@ pub enum Next {
   Stop,
 }
 
-/// Reads frames from `conn` until EOF, an error or the callback says stop.
-/// `on_frame` gets each whole frame's bytes, owned (parse them with
-/// [`view`]); `on_batch` runs after the frames of one read (to ring a
-/// doorbell once per read, not per frame).
-pub async fn read_frames(
-  conn: &Conn,
-  reader: &mut FrameReader,
-  mut on_frame: impl FnMut(Vec<u8>) -> Result<Next>,
-  mut on_batch: impl FnMut(),
-) -> ReadEnd {
-  loop {
-    loop {
-      match reader.next_owned() {
-        Ok(Some(raw)) => match on_frame(raw) {
-          Ok(Next::Go) => {}
-          Ok(Next::Stop) => {
-            on_batch();
-            return ReadEnd::Stop;
-          }
-          Err(e) => {
-            on_batch();
-            return ReadEnd::Bad(e);
-          }
-        },
-        Ok(None) => break,
-        Err(e) => {
-          on_batch();
-          return ReadEnd::Bad(e);
-        }
-      }
-    }
-    on_batch();
-    if conn.is_down() {
-      return ReadEnd::Eof;
-    }
-    loop {
-      if let Err(e) = conn.stream.readable().await {
-        return ReadEnd::Io(e);
-      }
-      match conn.stream.try_read_buf(reader.spare()) {
-        Ok(0) if !reader.buffered().is_empty() && !conn.is_down() => return ReadEnd::Truncated,
-        Ok(0) => return ReadEnd::Eof,
-        Ok(_) => break,
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-        Err(e) => return ReadEnd::Io(e),
-      }
-    }
-  }
-}
-
-/// The parsed view of one whole frame from [`read_frames`].
+/// The parsed view of one whole frame from [`Conn::read_some`].
 ///
 /// # Errors
-/// Never for bytes `read_frames` handed over (they were parsed once).
+/// Never for bytes `read_some` handed over (they were parsed once).
 pub fn view(raw: &[u8]) -> Result<FrameRef<'_>> {
   match wire::parse(raw, usize::MAX)? {
     Some((f, _)) => Ok(f),

@@ -22,12 +22,15 @@
 //!   ends talk without waking anyone else.
 //! - [`connection`] (Unix): a buffered reader of whole frames, and one
 //!   connected socket whose outbox is written from the flushing thread (a
-//!   tokio task finishes what the socket could not take at once).
-//! - [`transport`] (Unix): the socket transport on one tokio IO thread: a
-//!   hub's listener with the token handshake, and the renderer's client.
+//!   tokio task finishes what the socket could not take at once) and which
+//!   its owner reads without blocking.
+//! - [`transport`] (Unix): the socket transport: a hub's listener (accept
+//!   and token handshake on one tokio IO thread, then reading handed to the
+//!   hub's JS thread, paused at a queue bound), and the renderer's client.
 //! - `binding`: the napi classes (`NativeRegistry`, `NativeHub`,
 //!   `NativeRenderer`, on a hub or a socket route); argument checks and failures
-//!   as values JS turns into errors with a `code`.
+//!   as values JS turns into errors with a `code`; sockets polled from a JS
+//!   thread's libuv loop (`binding/uv.rs`).
 #![deny(clippy::all)]
 
 #[cfg(unix)]

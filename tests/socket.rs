@@ -37,6 +37,11 @@ struct Fixture {
 }
 
 fn fixture(max_frame: usize) -> Fixture {
+  fixture_bounded(max_frame, ipc_main::transport::server::DEFAULT_MAX_QUEUE)
+}
+
+/// A hub listening with a bound on its queue (`max_queue` bytes).
+fn fixture_bounded(max_frame: usize, max_queue: usize) -> Fixture {
   let dir = tempfile::tempdir().unwrap();
   let hub = Hub::new(Box::new(Rings::default()));
   let listener = listen(
@@ -45,6 +50,8 @@ fn fixture(max_frame: usize) -> Fixture {
       path: dir.path().join("s"),
       token: TOKEN.into(),
       max_frame,
+      max_queue,
+      adopt: false,
     },
   )
   .unwrap();
@@ -364,4 +371,43 @@ fn stopping_removes_the_socket_and_closing_the_hub_tells_every_renderer() {
     .unwrap()
     .unwrap_or_else(|| panic!("got {} bytes: {:?}", rest.len(), rest));
   assert_eq!(closed.kind, kind::CLOSED);
+}
+
+#[test]
+fn reading_pauses_while_the_hub_queue_is_over_its_bound_and_every_frame_arrives_in_order() {
+  const BOUND: usize = 16 * 1024;
+  const N: u32 = 20_000;
+  let f = fixture_bounded(wire::DEFAULT_MAX_FRAME, BOUND);
+  let (mut s, id) = raw_connected(&f);
+  wait_frames(&f.hub, 1);
+  assert_eq!(take(&f.hub)[0].0, kind::CONNECT);
+  // 2.4 MB: far more than the socket holds, so the writer waits on main.
+  let writer = std::thread::spawn(move || {
+    s.set_write_timeout(Some(Duration::from_secs(20))).unwrap();
+    for i in 0..N {
+      s.write_all(&wire::encode(kind::SEND, 1, 0, i, b"ch", &[7u8; 100]))
+        .unwrap();
+    }
+    s
+  });
+  let mut next = 0u32;
+  let until = Instant::now() + Duration::from_secs(20);
+  while next < N {
+    assert!(Instant::now() < until, "stuck at frame {next}");
+    // One read past the bound at most (a read takes up to 64 KiB).
+    let held = f.hub.inbox.depth().bytes;
+    assert!(
+      held <= BOUND + 64 * 1024 + 200,
+      "the hub holds {held} bytes"
+    );
+    for (k, renderer, request, _, payload) in take(&f.hub) {
+      assert_eq!(
+        (k, renderer, request, payload.len()),
+        (kind::SEND, id, next, 100)
+      );
+      next += 1;
+    }
+    std::thread::sleep(Duration::from_millis(1));
+  }
+  drop(writer.join().unwrap());
 }

@@ -132,7 +132,7 @@ async function hub(): Promise<void> {
   const isolated = new IpcMain();
   const r: IpcRenderer = isolated.createRenderer();
   const v: Promise<any> = r.invoke('x');
-  const info: ListenResult = await isolated.listen({ path: '/tmp/x.sock', maxFrameSize: 1 << 20 });
+  const info: ListenResult = await isolated.listen({ path: '/tmp/x.sock', maxFrameSize: 1 << 20, maxQueueBytes: 8 << 20 });
   const again: { address: string; token: string } = await isolated.listen();
   const addr: string | null = isolated.address;
   const chained: IpcMain = isolated.unref().ref();

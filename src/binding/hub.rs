@@ -26,6 +26,9 @@ pub struct NativeHub {
   touched: Vec<u32>,
   #[cfg(unix)]
   listener: Option<crate::transport::server::Listener>,
+  /// Socket connections read on this thread's loop.
+  #[cfg(unix)]
+  readers: super::socket::Readers,
   /// Held for its `Drop`: unregisters the env hook.
   _teardown: EnvTeardown,
 }
@@ -125,6 +128,8 @@ impl NativeHub {
   /// Creates a hub whose doorbell calls `onDoorbell()` on this thread.
   #[napi(constructor, catch_unwind)]
   pub fn new(env: Env, on_doorbell: Function<'_, (), UnknownReturnValue>) -> Result<Self> {
+    #[cfg(unix)]
+    let readers = super::socket::Readers::new(&env, &on_doorbell);
     let bell = TsfnBell::new(&env, on_doorbell)?;
     let hub = Hub::new(Box::new(SharedBell(bell.clone())));
     let teardown = EnvTeardown::new(&env, &hub)?;
@@ -137,6 +142,8 @@ impl NativeHub {
       touched: Vec::new(),
       #[cfg(unix)]
       listener: None,
+      #[cfg(unix)]
+      readers,
     })
   }
 
@@ -159,8 +166,14 @@ impl NativeHub {
     max_bytes: u32,
     mut recv: BufferSlice<'_>,
   ) -> Result<super::Drained<'env>, Code> {
+    // New socket connections are read from here on, before the frames
+    // that announce them are handed out.
+    #[cfg(unix)]
+    if let Some(l) = &self.listener {
+      self.readers.adopt(env, l);
+    }
     let bell = &self.bell;
-    super::drain_inbox(
+    let out = super::drain_inbox(
       env,
       &self.hub.inbox,
       &mut self.taken,
@@ -169,7 +182,10 @@ impl NativeHub {
       &mut recv,
       |_| {},
       || bell.release(),
-    )
+    );
+    #[cfg(unix)]
+    self.readers.resume();
+    out
   }
 
   /// Queues one frame for renderer `renderer` (a JSON string or encoded
@@ -295,16 +311,24 @@ impl NativeHub {
     crate::hub::forget_worker(nonce as u64);
   }
 
-  /// Listens on a Unix socket at `path` for renderers presenting `token`.
-  /// Throws with Node's code for a bind error (`EADDRINUSE`, ...), or
-  /// `IPC_ALREADY_LISTENING`.
+  /// Listens on a Unix socket at `path` for renderers presenting `token`;
+  /// connections are not read while the inbox holds more than `maxQueue`
+  /// bytes. Throws with Node's code for a bind error (`EADDRINUSE`, ...),
+  /// or `IPC_ALREADY_LISTENING`.
   #[cfg(unix)]
   #[napi(catch_unwind)]
-  pub fn listen(&mut self, path: String, token: String, max_frame: f64) -> Result<(), Code> {
+  pub fn listen(
+    &mut self,
+    path: String,
+    token: String,
+    max_frame: f64,
+    max_queue: f64,
+  ) -> Result<(), Code> {
     if self.listener.is_some() {
       return Err(to_js(crate::error::IpcError::AlreadyListening));
     }
-    let l = super::socket::listen(self.hub.clone(), path, token, max_frame).map_err(to_js)?;
+    let l =
+      super::socket::listen(self.hub.clone(), path, token, max_frame, max_queue).map_err(to_js)?;
     self.listener = Some(l);
     Ok(())
   }
@@ -321,13 +345,25 @@ impl NativeHub {
     let _ = timeout_ms;
   }
 
+  /// Reads what socket renderers sent that is still in their sockets into
+  /// the inbox, now (before a close delivers what they sent).
+  #[napi(catch_unwind)]
+  pub fn read_sockets(&mut self, env: &Env) {
+    #[cfg(unix)]
+    self.readers.read_now(env, self.listener.as_ref());
+    #[cfg(not(unix))]
+    let _ = env;
+  }
+
   /// Stops listening and closes every socket renderer's connection (each
   /// is told first); the hub and its other renderers go on. `false` if it
   /// was not listening.
   #[napi(catch_unwind)]
-  pub fn unlisten(&mut self) -> bool {
+  pub fn unlisten(&mut self, env: &Env) -> bool {
     #[cfg(unix)]
     if let Some(l) = self.listener.take() {
+      // Connections not adopted yet are read to their end like the others.
+      self.readers.adopt(env, &l);
       l.close();
       return true;
     }
@@ -349,6 +385,9 @@ impl NativeHub {
     if let Some(l) = listener {
       l.finish();
     }
+    // Paused connections read on, to see their end (the hub refuses more).
+    #[cfg(unix)]
+    self.readers.resume();
     self.bell.keep_alive(false);
     self.bell.release();
     self.bell.shut();

@@ -20,6 +20,8 @@ mod registry;
 mod renderer;
 #[cfg(unix)]
 mod socket;
+#[cfg(unix)]
+mod uv;
 
 use std::borrow::Cow;
 use std::ptr;

@@ -2,9 +2,17 @@
 //! renderer end (a `NativeRenderer` on a socket route), with a handshake
 //! that runs either blocking (a child's default `ipcRenderer`, made in a
 //! getter) or on the libuv thread pool (`connect()`).
+//!
+//! Both ends read their sockets on their own JS thread's libuv loop
+//! ([`super::uv::Poll`]): the renderer from the moment it opens; the hub
+//! adopts each connection the IO runtime accepted and authenticated when it
+//! next drains (before the CONNECT frame that announces it), and resumes
+//! the connections it paused (its inbox over `maxQueueBytes`) once a drain
+//! brings the inbox below the bound.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::thread::ThreadId;
@@ -16,11 +24,14 @@ use napi_derive::napi;
 
 use super::doorbell::{SharedBell, TsfnBell};
 use super::renderer::NativeRenderer;
+use super::uv::{Deliver, Poll, Source};
 use super::{from_napi, to_js, Code, JsFailure};
+use crate::connection::Flow;
 use crate::error::IpcError;
 use crate::queue::Inbox;
 use crate::route::Route;
 use crate::transport::client::{handshake, Client, Connected};
+use crate::transport::server::{Listener, Reading};
 
 /// Finished handshakes waiting for `openSocketRenderer`, by handle. JS opens
 /// one in the same turn it gets its handle, so an entry is only ever
@@ -210,9 +221,13 @@ pub fn open_socket_renderer(
     return Ok(None);
   };
   let (id, main_pid, max_frame) = (c.id, c.main_pid, c.max_frame);
+  let deliver = Deliver::new(&env, &on_doorbell);
   let bell = TsfnBell::new(&env, on_doorbell).map_err(from_napi)?;
   let inbox = Arc::new(Inbox::new(Box::new(SharedBell(bell.clone()))));
-  let client = Client::start(c, inbox.clone()).map_err(|e| to_js(IpcError::io(&e)))?;
+  let client = Client::open(c, inbox.clone()).map_err(|e| to_js(IpcError::io(&e)))?;
+  // The poll closes itself when the connection ends (or the env goes).
+  let source = Box::new(ClientSource(client.clone()));
+  let _ = Poll::start(&env, client.fd(), source, deliver);
   let route = Route::Socket {
     client,
     main_pid,
@@ -227,16 +242,142 @@ pub(crate) fn listen(
   path: String,
   token: String,
   max_frame: f64,
-) -> std::result::Result<crate::transport::server::Listener, IpcError> {
+  max_queue: f64,
+) -> std::result::Result<Listener, IpcError> {
   let max_frame = if max_frame.is_finite() && max_frame >= 1024.0 {
     (max_frame as usize).min(u32::MAX as usize)
   } else {
     crate::wire::DEFAULT_MAX_FRAME
   };
+  let max_queue = if max_queue >= 1.0 {
+    // Infinity saturates: no bound.
+    max_queue as usize
+  } else {
+    crate::transport::server::DEFAULT_MAX_QUEUE
+  };
   let opts = crate::transport::server::Options {
     path: PathBuf::from(path),
     token,
     max_frame,
+    max_queue,
+    adopt: true,
   };
   crate::transport::server::listen(hub, opts).map_err(|e| IpcError::io(&e))
+}
+
+struct ClientSource(Arc<Client>);
+
+impl Drop for ClientSource {
+  /// The poll closed (its connection ended, or a read panicked): the
+  /// renderer hears `CLOSED` once either way.
+  fn drop(&mut self) {
+    self.0.abort_reading();
+  }
+}
+
+impl Source for ClientSource {
+  fn on_readable(&mut self) -> Flow {
+    self.0.on_readable()
+  }
+
+  fn has_queued(&self) -> bool {
+    self.0.has_queued()
+  }
+
+  fn ring(&self) {
+    self.0.ring();
+  }
+
+  fn abort(&mut self) {
+    self.0.drop_connection();
+  }
+
+  fn fallback(self: Box<Self>) {
+    self.0.read_on_runtime();
+  }
+}
+
+impl Source for Reading {
+  fn on_readable(&mut self) -> Flow {
+    Reading::on_readable(self)
+  }
+
+  fn can_resume(&self) -> bool {
+    Reading::can_resume(self)
+  }
+
+  fn read_now(&mut self) -> Flow {
+    Reading::read_now(self)
+  }
+
+  fn has_queued(&self) -> bool {
+    Reading::has_queued(self)
+  }
+
+  fn ring(&self) {
+    Reading::ring(self)
+  }
+
+  fn abort(&mut self) {
+    Reading::abort(self)
+  }
+
+  fn fallback(self: Box<Self>) {
+    self.read_on_runtime();
+  }
+}
+
+/// The connections a hub reads on its JS thread (JS thread only).
+pub(crate) struct Readers {
+  polls: Vec<Poll>,
+  deliver: Option<Rc<Deliver>>,
+}
+
+impl Readers {
+  /// Readers whose reads call `drain` (the hub's doorbell callback) at once.
+  pub(crate) fn new<A: JsValuesTupleIntoVec, R>(env: &Env, drain: &Function<'_, A, R>) -> Self {
+    Readers {
+      polls: Vec::new(),
+      deliver: Deliver::new(env, drain),
+    }
+  }
+
+  /// Adopts the connections `listener` attached since the last call
+  /// (before draining: their CONNECT frames are in the inbox).
+  pub(crate) fn adopt(&mut self, env: &Env, listener: &Listener) {
+    if !listener.has_adopted() {
+      return;
+    }
+    for reading in listener.take_adopted() {
+      let fd = reading.fd();
+      if let Some(p) = Poll::start(env, fd, Box::new(reading), self.deliver.clone()) {
+        self.polls.push(p);
+      }
+    }
+  }
+
+  /// Reads every connection once now, past the queue bound (before a close
+  /// delivers what renderers sent: bytes still in a socket were sent too).
+  pub(crate) fn read_now(&mut self, env: &Env, listener: Option<&Listener>) {
+    if let Some(l) = listener {
+      self.adopt(env, l);
+    }
+    for p in &self.polls {
+      p.read_now();
+    }
+  }
+
+  /// After a drain: resumes paused connections if the inbox has room, and
+  /// forgets closed ones.
+  pub(crate) fn resume(&mut self) {
+    if self.polls.is_empty() {
+      return;
+    }
+    self.polls.retain(|p| !p.is_closed());
+    for p in &self.polls {
+      if p.is_paused() {
+        p.resume();
+      }
+    }
+  }
 }

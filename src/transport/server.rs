@@ -1,7 +1,12 @@
-//! A hub's listening socket: accepts connections, checks each one's token,
-//! attaches it to the hub as a renderer and reads its frames into the hub's
-//! inbox. A connection that misbehaves (bad handshake, malformed, oversized
-//! or unexpected frame) is closed alone, with a line on stderr; the hub and
+//! A hub's listening socket: accepts connections, checks each one's token
+//! and attaches it to the hub as a renderer, on the IO runtime. Its frames
+//! are then read into the hub's inbox by a [`Reading`]: handed over to the
+//! hub's own JS thread (see [`Listener::take_adopted`]), which polls the
+//! socket from its libuv loop, or driven on the IO runtime ([`Options::adopt`]
+//! off). Reading pauses while the hub's inbox holds more than
+//! [`Options::max_queue`] bytes, so the kernel pushes back on the sender. A
+//! connection that misbehaves (bad handshake, malformed, oversized or
+//! unexpected frame) is closed alone, with a line on stderr; the hub and
 //! every other connection go on.
 
 use std::collections::HashMap;
@@ -15,7 +20,9 @@ use tokio::net::UnixStream;
 use tokio::task::JoinHandle;
 
 use super::{constant_time_eq, runtime, HANDSHAKE_LIMIT, HANDSHAKE_TIMEOUT, PROTOCOL};
-use crate::connection::{read_frames, view, Conn, FrameReader, Next, ReadEnd};
+use crate::connection::{
+  poll_reads, view, Conn, Flow, FrameReader, Next, Raw, ReadEnd, Step, READ_BUDGET,
+};
 use crate::error::IpcError;
 use crate::hub::Hub;
 use crate::wire::{self, kind};
@@ -39,14 +46,33 @@ pub struct Options {
   pub token: String,
   /// The largest frame accepted after the handshake.
   pub max_frame: usize,
+  /// Connections are not read while the hub's inbox holds more bytes.
+  pub max_queue: usize,
+  /// Hand attached connections to [`Listener::take_adopted`] (the hub's JS
+  /// thread reads them) instead of reading them on the IO runtime.
+  pub adopt: bool,
 }
+
+/// The default of [`Options::max_queue`]: 64 MiB.
+pub const DEFAULT_MAX_QUEUE: usize = 64 * 1024 * 1024;
 
 struct Shared {
   hub: Arc<Hub>,
   token: String,
   max_frame: usize,
+  max_queue: usize,
+  adopt: bool,
   conns: Mutex<HashMap<u32, Arc<Conn>>>,
+  /// Attached connections waiting for their reader (adopt mode).
+  pending: Mutex<Vec<Reading>>,
   closed: AtomicBool,
+}
+
+impl Shared {
+  /// Bytes the hub's inbox may still take before reading pauses.
+  fn room(&self) -> usize {
+    self.max_queue.saturating_sub(self.hub.inbox.depth().bytes)
+  }
 }
 
 /// A listening socket of one hub.
@@ -56,7 +82,7 @@ pub struct Listener {
   accept: JoinHandle<()>,
 }
 
-fn log(msg: std::fmt::Arguments<'_>) {
+pub(crate) fn log(msg: std::fmt::Arguments<'_>) {
   crate::log::line(msg);
 }
 
@@ -77,7 +103,10 @@ pub fn listen(hub: Arc<Hub>, opts: Options) -> io::Result<Listener> {
     hub,
     token: opts.token,
     max_frame: opts.max_frame,
+    max_queue: opts.max_queue.max(1),
+    adopt: opts.adopt,
     conns: Mutex::default(),
+    pending: Mutex::default(),
     closed: AtomicBool::new(false),
   });
   let s = shared.clone();
@@ -123,11 +152,25 @@ impl Listener {
     let _ = std::fs::remove_file(&self.path);
   }
 
+  /// Attached connections not yet read, oldest first: the hub's JS thread
+  /// takes them (before it drains the inbox that announces them) and polls
+  /// each from its loop. Empty unless [`Options::adopt`].
+  pub fn take_adopted(&self) -> Vec<Reading> {
+    std::mem::take(&mut *lock(&self.shared.pending))
+  }
+
+  /// Whether connections wait in [`take_adopted`](Self::take_adopted)
+  /// (cheap: one lock, no allocation).
+  pub fn has_adopted(&self) -> bool {
+    !lock(&self.shared.pending).is_empty()
+  }
+
   /// Stops listening and closes every connection while the hub goes on
   /// (`ipcMain.close()` is about the socket): each renderer is detached,
   /// told with a `CLOSED` frame after what was queued for it, and its
   /// connection closed once that is written. Its reader then reports the
-  /// `DISCONNECT` to main as for any connection that ends.
+  /// `DISCONNECT` to main as for any connection that ends (one not adopted
+  /// yet is read to its end once adopted).
   pub fn close(&self) {
     self.stop();
     let conns: Vec<_> = lock(&self.shared.conns).drain().collect();
@@ -146,6 +189,7 @@ impl Listener {
     for c in conns {
       c.finish();
     }
+    drop(self.take_adopted());
   }
 
   /// Writes what is queued for every connection, blocking up to `timeout`
@@ -241,10 +285,15 @@ struct Teardown {
   explicit: bool,
   /// Write what is queued (a refusal's answer) before shutting down.
   finish: bool,
+  /// A [`Reading`] took the connection over (and its teardown).
+  handed: bool,
 }
 
 impl Drop for Teardown {
   fn drop(&mut self) {
+    if self.handed {
+      return;
+    }
     if let Some(id) = self.attached.take() {
       lock(&self.shared.conns).remove(&id);
       let hub = &self.shared.hub;
@@ -286,52 +335,78 @@ fn refuse(guard: &mut Teardown, who: &str, auth: bool, why: &str) {
   log(format_args!("refused a connection{who}: {why}"));
 }
 
+/// Why the handshake read ended without a frame.
+enum NoHello {
+  Bad(IpcError),
+  Truncated,
+  Closed,
+  Io,
+}
+
+/// Reads the first frame of a new connection (under the small handshake
+/// limit).
+async fn read_hello(
+  stream: &UnixStream,
+  reader: &mut FrameReader,
+) -> std::result::Result<(u8, u8, Vec<u8>), NoHello> {
+  loop {
+    match reader.next_frame() {
+      Ok(Some((f, _))) => return Ok((f.kind, f.codec, f.payload.to_vec())),
+      Ok(None) => {}
+      Err(e) => return Err(NoHello::Bad(e)),
+    }
+    if stream.readable().await.is_err() {
+      return Err(NoHello::Io);
+    }
+    match stream.try_read_buf(reader.spare()) {
+      Ok(0) if !reader.buffered().is_empty() => return Err(NoHello::Truncated),
+      Ok(0) => return Err(NoHello::Closed),
+      Ok(_) => {}
+      Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+      Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+      Err(_) => return Err(NoHello::Io),
+    }
+  }
+}
+
 async fn serve(stream: UnixStream, shared: Arc<Shared>) {
   let peer_pid = stream
     .peer_cred()
     .ok()
     .and_then(|c| c.pid())
     .map(|p| p as u64);
-  let conn = Conn::start(stream);
+  let who = peer_pid.map_or(String::new(), |p| format!(" from pid {p}"));
+  let mut reader = FrameReader::new(HANDSHAKE_LIMIT);
+
+  // The handshake: one frame, within the time limit, under a small size
+  // limit, before anything else is looked at.
+  let read = tokio::time::timeout(HANDSHAKE_TIMEOUT, read_hello(&stream, &mut reader)).await;
+  // From here on the socket is a plain descriptor: no reactor watches it
+  // until a reader (or a blocked write) asks.
+  let conn = match stream.into_std().and_then(Conn::start) {
+    Ok(c) => c,
+    Err(e) => return log(format_args!("dropped a connection{who}: {e}")),
+  };
   let mut guard = Teardown {
     shared: shared.clone(),
     conn: conn.clone(),
     attached: None,
     explicit: false,
     finish: false,
+    handed: false,
   };
-  let who = peer_pid.map_or(String::new(), |p| format!(" from pid {p}"));
-  let mut reader = FrameReader::new(HANDSHAKE_LIMIT);
-
-  // The handshake: one frame, within the time limit, under a small size
-  // limit, before anything else is looked at.
-  let mut first: Option<(u8, u8, Vec<u8>)> = None;
-  let read = tokio::time::timeout(
-    HANDSHAKE_TIMEOUT,
-    read_frames(
-      &conn,
-      &mut reader,
-      |raw| {
-        let f = view(&raw)?;
-        first = Some((f.kind, f.codec, f.payload.to_vec()));
-        Ok(Next::Stop)
-      },
-      || {},
-    ),
-  )
-  .await;
-  let (k, codec, payload) = match (read, first) {
-    (_, Some(f)) => f,
-    (Err(_), None) => return refuse(&mut guard, &who, false, "no handshake in time"),
-    (Ok(ReadEnd::Bad(e)), None) => {
+  let (k, codec, payload) = match read {
+    Ok(Ok(f)) => f,
+    Err(_) => return refuse(&mut guard, &who, false, "no handshake in time"),
+    Ok(Err(NoHello::Bad(e))) => {
       return refuse(&mut guard, &who, false, &format!("bad handshake: {e}"))
     }
-    (Ok(ReadEnd::Truncated), None) => {
+    Ok(Err(NoHello::Truncated)) => {
       return log(format_args!(
         "refused a connection{who}: it ended in the middle of its handshake"
       ));
     }
-    (Ok(_), None) => {
+    Ok(Err(NoHello::Closed | NoHello::Io)) => {
       return log(format_args!(
         "refused a connection{who}: it closed before its handshake"
       ));
@@ -389,29 +464,120 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
     "nonce": hello.nonce,
     "maxFrame": max_frame,
   });
-  let announced = hub.push(wire::encode(
-    kind::CONNECT,
-    1,
+  reader.set_limit(shared.max_frame);
+  let announce = wire::encode(kind::CONNECT, 1, id, 0, b"", meta.to_string().as_bytes());
+  let reading = Reading {
+    shared: shared.clone(),
+    conn: conn.clone(),
+    reader,
     id,
-    0,
-    b"",
-    meta.to_string().as_bytes(),
-  ));
-  if announced.is_err() {
-    // Main closed in between (and queued CLOSED for this link): the guard
-    // writes what is queued, then closes.
+    who,
+    explicit: false,
+    // Not armed until the hub heard of it (see below).
+    ended: true,
+  };
+  let reading = if shared.adopt {
+    // Queued for the hub's thread before the hub hears of it (under the
+    // lock, so the reader it adopts never reads ahead of the CONNECT).
+    let mut pending = lock(&shared.pending);
+    if hub.push(announce).is_err() {
+      // Main closed in between (and queued CLOSED for this link): the
+      // guard writes what is queued, then closes.
+      guard.finish = true;
+      return;
+    }
+    pending.push(hand_over(reading, &mut guard));
+    None
+  } else if hub.push(announce).is_ok() {
+    Some(hand_over(reading, &mut guard))
+  } else {
     guard.finish = true;
     return;
-  }
+  };
   let _ = conn.out.flush();
+  if let Some(r) = reading {
+    r.read_on_runtime();
+  }
+}
 
-  reader.set_limit(shared.max_frame);
-  let mut explicit = false;
-  let end = read_frames(
-    &conn,
-    &mut reader,
-    |mut raw| {
-      let f = view(&raw)?;
+/// The reading side takes over the connection and its teardown.
+fn hand_over(mut reading: Reading, guard: &mut Teardown) -> Reading {
+  reading.ended = false;
+  guard.handed = true;
+  reading
+}
+
+/// One attached connection's reading side: its frames go to the hub's
+/// inbox, stamped with its renderer id. Whoever owns it calls
+/// [`on_readable`](Self::on_readable) when the socket is readable. Dropped
+/// unfinished (its owner torn down), it ends the connection as if the peer
+/// had gone: detached, `DISCONNECT` queued, socket closed once written.
+pub struct Reading {
+  shared: Arc<Shared>,
+  conn: Arc<Conn>,
+  reader: FrameReader,
+  id: u32,
+  who: String,
+  explicit: bool,
+  ended: bool,
+}
+
+impl Reading {
+  /// The socket's descriptor, to poll.
+  pub fn fd(&self) -> std::os::fd::RawFd {
+    self.conn.fd()
+  }
+
+  /// The renderer id of this connection.
+  pub fn renderer(&self) -> u32 {
+    self.id
+  }
+
+  /// Whether reading may resume after a [`Flow::Pause`]: the hub's inbox is
+  /// below its bound again (or the hub is closed, so the rest is refused).
+  pub fn can_resume(&self) -> bool {
+    self.shared.room() > 0 || self.shared.hub.is_closed()
+  }
+
+  /// Frames wait in the hub's inbox (to deliver after a read).
+  pub fn has_queued(&self) -> bool {
+    self.shared.hub.inbox.depth().frames > 0
+  }
+
+  /// Rings the hub's doorbell for what reads queued.
+  pub fn ring(&self) {
+    let _ = self.shared.hub.inbox.flush();
+  }
+
+  /// Reads what the socket has (within the hub's room) into the hub's
+  /// inbox, quietly: the caller delivers ([`ring`](Self::ring), or calls
+  /// the consumer itself).
+  pub fn on_readable(&mut self) -> Flow {
+    let room = self.shared.room();
+    if room == 0 && !self.shared.hub.is_closed() && !self.ended {
+      return Flow::Pause;
+    }
+    self.read(room.clamp(1, READ_BUDGET))
+  }
+
+  /// Reads once now, past the bound (a close delivers what was sent,
+  /// including bytes still in the socket).
+  pub fn read_now(&mut self) -> Flow {
+    self.read(READ_BUDGET)
+  }
+
+  fn read(&mut self, budget: usize) -> Flow {
+    if self.ended {
+      return Flow::Done;
+    }
+    let hub = self.shared.hub.clone();
+    let id = self.id;
+    let explicit = &mut self.explicit;
+    // Small frames of one wake-up go to the hub as one entry (one copy, one
+    // lock); a large one alone, in its own buffer.
+    let mut batch: Vec<u8> = Vec::new();
+    let step = self.conn.read_some(&mut self.reader, budget, |raw| {
+      let f = view(raw.bytes())?;
       match f.kind {
         kind::SEND
         | kind::SEND_SYNC
@@ -422,7 +588,7 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
         | kind::PORT_MESSAGE
         | kind::PORT_CLOSE => {}
         kind::DISCONNECT => {
-          explicit = true;
+          *explicit = true;
           return Ok(Next::Stop);
         }
         _ => {
@@ -435,27 +601,103 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
         return Err(IpcError::BadFrame("unknown payload codec"));
       }
       // The connection says who sent it, not the frame.
-      wire::set_renderer(&mut raw, id);
-      hub.push_quiet(raw)?;
+      match raw {
+        Raw::Slice(bytes) => {
+          let at = batch.len();
+          batch.extend_from_slice(bytes);
+          wire::set_renderer(&mut batch[at..], id);
+        }
+        Raw::Owned(mut own) => {
+          if !batch.is_empty() {
+            hub.push_batch_quiet(std::mem::take(&mut batch))?;
+          }
+          wire::set_renderer(&mut own, id);
+          hub.push_quiet(own)?;
+        }
+      }
       Ok(Next::Go)
-    },
-    || {
-      let _ = hub.inbox.flush();
-    },
-  )
-  .await;
-  guard.explicit = explicit;
-  // The guard detaches and closes whatever the log line below does.
-  match &end {
-    ReadEnd::Bad(e) => log(format_args!(
-      "closed the connection of renderer #{id}{who}: {e}"
-    )),
-    ReadEnd::Truncated => log(format_args!(
-      "the connection of renderer #{id}{who} ended in the middle of a frame"
-    )),
-    ReadEnd::Io(e) if e.kind() != io::ErrorKind::ConnectionReset => log(format_args!(
-      "lost the connection of renderer #{id}{who}: {e}"
-    )),
-    _ => {}
+    });
+    // What came before an error or the end is delivered first.
+    let step = match (step, batch.is_empty()) {
+      (step, true) => step,
+      (step, false) => match hub.push_batch_quiet(batch) {
+        Ok(()) => step,
+        Err(e) => Step::End(ReadEnd::Bad(e)),
+      },
+    };
+    match step {
+      Step::Idle => Flow::Wait,
+      Step::More if self.shared.room() == 0 && !hub.is_closed() => Flow::Pause,
+      Step::More => Flow::Again,
+      Step::End(end) => {
+        self.end(end, false);
+        Flow::Done
+      }
+    }
+  }
+
+  /// Reads it on the IO runtime from now on (where no loop of a JS thread
+  /// can poll it).
+  pub fn read_on_runtime(mut self) {
+    let conn = self.conn.clone();
+    runtime().spawn(async move {
+      poll_reads(&conn, || {
+        let flow = self.on_readable();
+        self.ring();
+        flow
+      })
+      .await
+    });
+  }
+
+  /// Ends the connection now (the owner goes away): as if the peer hung up,
+  /// after writing what is queued for it.
+  pub fn abort(&mut self) {
+    if !self.ended {
+      self.end(ReadEnd::Eof, true);
+    }
+  }
+
+  fn end(&mut self, end: ReadEnd, finish: bool) {
+    self.ended = true;
+    let id = self.id;
+    let hub = &self.shared.hub;
+    lock(&self.shared.conns).remove(&id);
+    hub.detach(id);
+    // Always told (even if main detached it first), after everything the
+    // renderer sent: main waits for it to know nothing more will come.
+    let _ = hub.push(wire::encode(
+      kind::DISCONNECT,
+      0,
+      id,
+      self.explicit as u32,
+      b"",
+      b"",
+    ));
+    if finish {
+      self.conn.finish();
+    } else {
+      self.conn.shutdown();
+    }
+    // Last: whatever logging does, the connection is down.
+    let who = &self.who;
+    match &end {
+      ReadEnd::Bad(e) => log(format_args!(
+        "closed the connection of renderer #{id}{who}: {e}"
+      )),
+      ReadEnd::Truncated => log(format_args!(
+        "the connection of renderer #{id}{who} ended in the middle of a frame"
+      )),
+      ReadEnd::Io(e) if e.kind() != io::ErrorKind::ConnectionReset => log(format_args!(
+        "lost the connection of renderer #{id}{who}: {e}"
+      )),
+      _ => {}
+    }
+  }
+}
+
+impl Drop for Reading {
+  fn drop(&mut self) {
+    self.abort();
   }
 }

@@ -56,7 +56,7 @@ describe('electron-store', () => {
     assert.deepEqual(await page.call('get', 'fromMain'), { n: 42 })
   })
 
-  it("a child process's new Store() does the same over the socket", { timeout: 15_000 }, async (t) => {
+  it("a child process's new Store() does the same over the socket", { timeout: 60_000 }, async (t) => {
     store.set('fromMain', { n: 43 })
     const reported = once(electron.ipcMain, 'child-report')
     const wc = await electron.ipcMain.fork(path.join(__dirname, 'child.mjs'))
