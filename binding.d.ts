@@ -16,27 +16,35 @@ export declare class NativeHub {
   /** The process-wide id renderers attach with. */
   get id(): number
   /**
-   * Takes up to `maxFrames` queued frames (about `maxBytes`) as one buffer
-   * of frames back to back, oldest first; `null` when the inbox is empty.
+   * Takes up to `maxFrames` queued frames (about `maxBytes`) back to back,
+   * oldest first: copied into `recv` (its length in bytes is returned) or,
+   * if they do not fit, into a Buffer of their own; or one large frame
+   * alone, as a Buffer; `null` when the inbox is empty. When frames remain,
+   * the doorbell rings again.
    */
-  drain(maxFrames: number, maxBytes: number): Buffer | null
+  drain(maxFrames: number, maxBytes: number, recv: Buffer): Drained
   /**
-   * Queues a frame for renderer `renderer` (JSON payload), rung at the next
-   * `flush()`; `false` if that renderer is gone.
+   * Queues one frame for renderer `renderer` (a JSON string or encoded
+   * bytes: frames too large for JS's batch), rung at the next `flush()`;
+   * `false` if that renderer is gone.
    */
-  sendStr(renderer: number, kind: number, request: number, channel: string, codec: number, payload: string): boolean
-  /** As `sendStr`, with an encoded byte payload. */
-  sendBytes(renderer: number, kind: number, request: number, channel: string, codec: number, payload: Uint8Array): boolean
+  send(renderer: number, kind: number, request: number, channel: string, codec: number, payload: string | Uint8Array): boolean
+  /**
+   * Queues main's frames written back to back in JS (each for the
+   * renderer its header names; those for a renderer that is gone are
+   * dropped) and rings every renderer sent to since the last flush.
+   */
+  sendFrames(frames: Uint8Array): void
   /**
    * Rings the doorbell of every renderer sent to since the last flush
    * (JS schedules it once per synchronous stretch of sends).
    */
   flush(): void
   /**
-   * Answers the blocked `sendSync` `request` of `renderer` with `reply`
-   * (codec byte first); `false` if nobody waits for it any more.
+   * Answers the blocked `sendSync` `request` of `renderer` with `payload`
+   * in `codec`; `false` if nobody waits for it any more.
    */
-  completeSync(renderer: number, request: number, reply: Uint8Array): boolean
+  completeSync(renderer: number, request: number, codec: number, payload: string | Uint8Array): boolean
   /** Detaches a renderer (its blocked `sendSync` wakes, disconnected). */
   detach(renderer: number): boolean
   /** Keeps the process alive (a listening hub, work in flight) or not. */
@@ -90,7 +98,7 @@ export declare class NativePortHost {
   /** A host whose doorbell calls `onDoorbell()` on this thread. */
   constructor(onDoorbell: () => unknown)
   /** Takes queued port frames, as `NativeHub.drain`. */
-  drain(maxFrames: number, maxBytes: number): Buffer | null
+  drain(maxFrames: number, maxBytes: number, recv: Buffer): Drained
   /** Holds end `end` here: what was parked for it comes first. */
   claim(end: number): void
   /**
@@ -141,28 +149,31 @@ export declare class NativeRenderer {
   get mainPid(): number
   /** The largest frame main accepts. */
   get maxFrame(): number
-  /** Queues a frame for main (JSON payload); `false` once disconnected. */
-  sendStr(kind: number, request: number, channel: string, codec: number, payload: string): boolean
-  /** As `sendStr`, with an encoded byte payload. */
-  sendBytes(kind: number, request: number, channel: string, codec: number, payload: Uint8Array): boolean
   /**
-   * Sends a `sendSync` and blocks this thread for the answer (codec byte
-   * first); `null` once disconnected. Never call it on the hub's own
-   * thread: nothing could answer.
+   * Queues one frame for main (a JSON string or encoded bytes: frames too
+   * large for JS's batch); `false` once disconnected.
    */
-  sendSyncStr(request: number, channel: string, codec: number, payload: string): Buffer | null
-  /** As `sendSyncStr`, with an encoded byte payload. */
-  sendSyncBytes(request: number, channel: string, codec: number, payload: Uint8Array): Buffer | null
+  send(kind: number, request: number, channel: string, codec: number, payload: string | Uint8Array): boolean
   /**
-   * Queues frames JS wrote back to back (see `check_batch`) and passes
-   * them on; `false` once disconnected.
+   * Queues frames JS wrote back to back (checked: whole frames of the
+   * kinds a renderer sends) and passes them on; `false` once disconnected.
    */
   sendFrames(frames: Uint8Array): boolean
+  /**
+   * Sends frames JS wrote back to back, the last one a `sendSync`, and
+   * blocks this thread for its answer: a string (JSON text), or a Buffer
+   * (codec byte first); `null` once disconnected. Never call it on the
+   * hub's own thread: nothing could answer.
+   */
+  sendSync(frames: Uint8Array): string | Buffer | null
   /** Passes on the frames sent since the last flush. */
   flush(): void
   /** Takes queued frames from main, as `NativeHub.drain`. */
-  drain(maxFrames: number, maxBytes: number): Buffer | null
-  /** Keeps this thread's loop alive (an invoke in flight) or not. */
+  drain(maxFrames: number, maxBytes: number, recv: Buffer): Drained
+  /**
+   * Keeps this thread's loop alive (listeners waiting for main) or not.
+   * Invokes in flight hold it by themselves.
+   */
   keepAlive(on: boolean): void
   /**
    * Writes everything queued for a socket, blocking up to `timeoutMs`
@@ -176,7 +187,9 @@ export declare class NativeRenderer {
 /**
  * Attaches a new renderer to hub `hubId`; its doorbell calls
  * `onDoorbell()` on this thread. With `announce` (JSON metadata) the hub
- * gets a CONNECT frame. `null` if that hub is gone.
+ * gets a CONNECT frame: a renderer on another thread, whose invokes in
+ * flight then keep its thread alive (without, one on the hub's own thread,
+ * whose results JS settles there). `null` if that hub is gone.
  */
 export declare function attachRenderer(hubId: number, onDoorbell: () => unknown, announce?: string | undefined | null): NativeRenderer | null
 

@@ -751,6 +751,21 @@ describe('the socket file', SUITE, () => {
 
 // ====================================================================== 6
 
+describe("main's last sends before process.exit()", SUITE, () => {
+  it('replies sent in the same synchronous stretch as process.exit(0) reach the renderer first', async (t) => {
+    const main = await new MainProcess().start()
+    t.after(() => main.stop())
+    const r = await connect(main.address, { token: main.token })
+    t.after(() => r.close())
+    const got = []
+    r.on('last', (event, i) => got.push(i))
+    const disconnected = new Promise((resolve) => r.once('disconnected', resolve))
+    r.send('reply-then-exit', 5)
+    await disconnected
+    assert.deepEqual(got, [0, 1, 2, 3, 4])
+  })
+})
+
 describe('process lifetime while listening', SUITE, () => {
   /** Starts fixtures/socket-lifetime.js in `mode`; resolves with its line and handles. */
   async function lifetime(t, mode) {

@@ -116,7 +116,8 @@ describe('docs/api.md lists every code', () => {
       for (const m of fs.readFileSync(f, 'utf8').matchAll(/['"`]((?:IPC|ERR)_[A-Z_]+|ABORT_ERR)['"`]/g)) codes.add(m[1])
     }
     codes.delete('ERR_REQUIRE_ESM') // Node's, tested for, never raised
-    return [...codes].sort()
+    // IPC_MAIN_* are environment variables (IPC_MAIN_DOORBELL, ...), not codes.
+    return [...codes].filter((c) => !c.startsWith('IPC_MAIN_')).sort()
   }
   const walk = (dir, ext) =>
     fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

@@ -23,7 +23,8 @@ const CODEC_V8 = 2
 /** One Buffer argument, as its raw bytes: no serializer on either side. */
 const CODEC_BYTES = 4
 /** A BYTES payload this large arrives alone in an external buffer (see
- * LARGE_FRAME in src/binding/mod.rs) and is handed over as a view of it. */
+ * LARGE_FRAME in src/queue.rs: never in a batch, always alone, as a view of
+ * the Rust frame) and is handed over as a view of it. */
 const VIEW_AT = 64 * 1024
 
 const ObjectProto = Object.prototype
@@ -332,6 +333,18 @@ function fromTagged(buf) {
   return decode(buf[0], buf, 1, buf.length)
 }
 
+/**
+ * Decodes a CODEC_JSON argument list handed over as a string (a sendSync
+ * answer: Rust makes the string, no Buffer in between).
+ * @param {string} text
+ * @returns {unknown[]}
+ */
+function fromText(text) {
+  const args = JSON.parse(text)
+  if (!Array.isArray(args)) throw new Error('ipc-main: the payload is not an argument list')
+  return args
+}
+
 module.exports = {
   CODEC_BYTES,
   CODEC_NONE,
@@ -344,4 +357,5 @@ module.exports = {
   decodeLocal,
   toTagged,
   fromTagged,
+  fromText,
 }

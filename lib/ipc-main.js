@@ -14,6 +14,7 @@ const { IpcMainEvent, IpcMainSyncEvent, IpcMainInvokeEvent, HandledCall, finishS
 const { encodeFailure } = require('./error-shape')
 const { KIND, checkFrameSize } = require('./frames')
 const { Pump, report, flusher, BATCH_FRAMES } = require('./pump')
+const { MainBatch } = require('./batch')
 const { NativeHub } = require('./native')
 const teardown = require('./teardown')
 const {
@@ -262,9 +263,11 @@ class Hub {
     /** spawnWorker calls waiting for their worker's CONNECT, by nonce. */
     this.expected = new Map()
     this.native = new NativeHub(() => this.pump.run(BATCH_FRAMES))
-    teardown.track(this.native)
-    /** Rings each renderer sent to, once per synchronous stretch. */
-    this.scheduleFlush = flusher(this.native)
+    /** Frames for renderers, handed to Rust once per synchronous stretch. */
+    this.out = new MainBatch(this.native)
+    teardown.track(this.native, this.out)
+    /** Hands them over (and rings each renderer sent to) once per stretch. */
+    this.scheduleFlush = flusher(this.out)
     this.pump = new Pump(this.native, (kind, codec, renderer, request, channel, buf, start, end) =>
       this.dispatch(kind, codec, renderer, request, channel, buf, start, end),
     )
@@ -426,11 +429,7 @@ class Hub {
     const limit = wc[kMaxFrame]
     if (limit !== undefined) checkFrameSize(channel, enc, limit)
     if (diagnostics.DEBUG) diagnostics.log('out', kind, channel, wc.id, diagnostics.sizeOf(enc.data))
-    if (typeof enc.data === 'string') {
-      this.native.sendStr(wc.id, kind, request, channel, enc.codec, enc.data)
-    } else {
-      this.native.sendBytes(wc.id, kind, request, channel, enc.codec, enc.data)
-    }
+    this.out.send(wc.id, kind, request, channel, enc)
     this.scheduleFlush()
   }
 
@@ -482,6 +481,7 @@ class Hub {
     // still in their sockets: they are read on this thread).
     this.native.readSockets()
     this.pump.run(Infinity)
+    this.out.flush()
     this.native.unlisten()
     require('./socket').unlisten(this)
     for (const wc of [...this.contents.values()]) {
@@ -498,6 +498,7 @@ class Hub {
     this.lane.flush()
     if (this.listening !== null) this.native.readSockets()
     this.pump.run(Infinity)
+    this.out.flush()
     this.native.close()
     teardown.untrack(this.native)
     if (this.listening !== null) require('./socket').unlisten(this)

@@ -136,9 +136,10 @@ class IpcRenderer extends EventEmitter {
           if (state.status !== OPEN) return
           self[kPort].send(KIND.CANCEL, request, channel, self[kPort].encode([why, timeout ?? null]))
         },
-        // An in-process port holds nothing (main is on this thread).
-        port.holdsLoop === false ? noop : () => self[kUpdateRef](),
-        // A worker or socket port holds its thread while calls are pending.
+        // An in-process port holds nothing (main is on this thread); a
+        // worker or socket port's calls hold its thread from Rust (read from
+        // the frames): nothing to update per call either way.
+        port.holdsLoop === false || port.holdsCalls ? noop : () => self[kUpdateRef](),
         port.listenersKeepAlive,
       ),
       // Handlers of main's wc.invoke, by channel: not listeners, so no
@@ -184,7 +185,7 @@ class IpcRenderer extends EventEmitter {
   [kUpdateRef]() {
     const state = this[kState]
     const port = this[kPort]
-    let want = state.calls.size > 0
+    let want = !port.holdsCalls && state.calls.size > 0
     if (!want && state.status === OPEN && port.listenersKeepAlive) {
       // A handler waits for main's invokes as a listener waits for messages.
       want = state.handlers.size > 0

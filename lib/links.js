@@ -24,7 +24,7 @@
 // with LocalPort (the renderer's half) and LocalLane (the hub's JS FIFO),
 // is the in-process path: no napi call per message (see LocalLane).
 
-const { cloneLocal, encode, decodeLocal, toTagged } = require('./codec')
+const { cloneLocal, encode, decodeLocal } = require('./codec')
 const { KIND } = require('./frames')
 const { NativePort } = require('./port')
 const { report } = require('./pump')
@@ -52,9 +52,8 @@ class ThreadLink {
 
   answerSync(request, enc) {
     // Straight into the waiting thread's slot (counted in Rust).
-    const tagged = toTagged(enc)
-    if (diagnostics.DEBUG) diagnostics.log('out', KIND.SYNC_REPLY, '', this.wc.id, tagged.length)
-    this.hub.native.completeSync(this.wc.id, request, tagged)
+    if (diagnostics.DEBUG) diagnostics.log('out', KIND.SYNC_REPLY, '', this.wc.id, 1 + diagnostics.sizeOf(enc.data))
+    this.hub.native.completeSync(this.wc.id, request, enc.codec, enc.data)
   }
 
   settle(request, ok, enc) {

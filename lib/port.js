@@ -6,9 +6,10 @@
 // a `sendSync` that blocks in Rust.
 
 const errors = require('./errors')
-const { encode, fromTagged } = require('./codec')
+const { encode, fromTagged, fromText } = require('./codec')
 const { Pump, flusher, BATCH_FRAMES } = require('./pump')
-const { checkFrameSize } = require('./frames')
+const { FrameBatch, worstLen, BATCH_BYTES } = require('./batch')
+const { KIND, checkFrameSize } = require('./frames')
 
 class NativePort {
   /**
@@ -19,6 +20,8 @@ class NativePort {
   constructor(open, listenersKeepAlive) {
     this.renderer = null
     this.listenersKeepAlive = listenersKeepAlive
+    /** Whether Rust keeps the thread alive while invokes are in flight. */
+    this.holdsCalls = false
     this.native = open(() => this.pump.run(BATCH_FRAMES))
     if (this.native === null) throw errors.disconnected()
     this.id = this.native.id
@@ -44,25 +47,25 @@ class NativePort {
   }
 }
 
-/** Bytes of frames a RemotePort batches in JS before handing them over. */
-const BATCH_BYTES = 64 * 1024
-
 /**
  * A renderer on another thread or process than its main: payloads are
- * encoded; `sendSync` blocks this thread in Rust (a short spin, then a
- * park) until main answers or goes away.
+ * encoded; `sendSync` blocks this thread in Rust (a short spin where it
+ * helps, then a park) until main answers or goes away.
  *
- * Small frames are written in JS, back to back, into one buffer that is
- * handed to Rust in one call when the synchronous stretch of sends ends (a
- * microtask) or the buffer is full: no napi crossing and no Rust allocation
- * per message. A frame that might not fit goes alone, after the batch.
+ * Small frames are written in JS into one FrameBatch that is handed to
+ * Rust in one call when the synchronous stretch of sends ends (a
+ * microtask), the batch is full, or a `sendSync` takes it along: one napi
+ * call per batch. A frame that might not fit goes alone, after the batch.
+ * Invokes in flight keep this thread alive from Rust (read from the
+ * frames), so an invoke costs no keep-alive call.
  */
 class RemotePort extends NativePort {
   constructor(open, listenersKeepAlive) {
     super(open, listenersKeepAlive)
-    this.batch = Buffer.allocUnsafe(BATCH_BYTES)
-    this.used = 0
+    this.batch = new FrameBatch()
     this.maxFrame = this.native.maxFrame
+    /** Rust holds the thread while invokes are in flight. */
+    this.holdsCalls = true
   }
 
   encode(args) {
@@ -71,39 +74,16 @@ class RemotePort extends NativePort {
 
   send(kind, request, channel, enc) {
     const data = enc.data
-    const isString = typeof data === 'string'
-    // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    const worst = 20 + channel.length * 3 + (isString ? data.length * 3 : data.length)
+    const worst = worstLen(channel, data)
     if (worst > BATCH_BYTES || worst > this.maxFrame) {
       checkFrameSize(channel, enc, this.maxFrame)
       if (!this.handOver()) return false
-      const ok = isString
-        ? this.native.sendStr(kind, request, channel, enc.codec, data)
-        : this.native.sendBytes(kind, request, channel, enc.codec, data)
+      const ok = this.native.send(kind, request, channel, enc.codec, data)
       this.scheduleFlush()
       return ok
     }
-    if (this.used + worst > BATCH_BYTES && !this.handOver()) return false
-    const b = this.batch
-    const at = this.used
-    b[at + 4] = kind
-    b[at + 5] = enc.codec
-    b[at + 6] = 0
-    b[at + 7] = 0
-    b.writeUInt32LE(this.id, at + 8)
-    b.writeUInt32LE(request, at + 12)
-    const chLen = channel.length === 0 ? 0 : b.utf8Write(channel, at + 20)
-    b.writeUInt32LE(chLen, at + 16)
-    const p = at + 20 + chLen
-    let payLen = 0
-    if (isString) {
-      if (data.length !== 0) payLen = b.utf8Write(data, p)
-    } else {
-      b.set(data, p)
-      payLen = data.length
-    }
-    b.writeUInt32LE(16 + chLen + payLen, at)
-    this.used = p + payLen
+    if (!this.batch.fits(worst) && !this.handOver()) return false
+    this.batch.write(kind, enc.codec, this.id, request, channel, data)
     this.scheduleFlush()
     return true
   }
@@ -114,9 +94,8 @@ class RemotePort extends NativePort {
    *   and the renderer learns it is disconnected)
    */
   handOver() {
-    if (this.used === 0) return true
-    const frames = this.batch.subarray(0, this.used)
-    this.used = 0
+    const frames = this.batch.take()
+    if (frames === null) return true
     const ok = this.native.sendFrames(frames)
     if (!ok && this.renderer !== null) {
       const { kDisconnect } = require('./ipc-renderer')
@@ -127,19 +106,29 @@ class RemotePort extends NativePort {
 
   /** The end of a synchronous stretch of sends: the batch goes (and is passed on). */
   flushSends() {
-    if (this.used === 0) this.native.flush()
+    if (this.batch.used === 0) this.native.flush()
     else this.handOver()
   }
 
   sendSync(request, channel, enc) {
     checkFrameSize(channel, enc, this.maxFrame)
-    // Everything sent before goes first.
-    if (!this.handOver()) return null
-    const reply =
-      typeof enc.data === 'string'
-        ? this.native.sendSyncStr(request, channel, enc.codec, enc.data)
-        : this.native.sendSyncBytes(request, channel, enc.codec, enc.data)
-    return reply === null ? null : { value: fromTagged(reply)[0] }
+    // Everything sent before goes first, in the same call when it fits.
+    const data = enc.data
+    const worst = worstLen(channel, data)
+    let frames
+    if (worst <= BATCH_BYTES && worst <= this.maxFrame) {
+      if (!this.batch.fits(worst) && !this.handOver()) return null
+      this.batch.write(KIND.SEND_SYNC, enc.codec, this.id, request, channel, data)
+      frames = this.batch.take()
+    } else {
+      if (!this.handOver()) return null
+      const one = new FrameBatch(worst)
+      one.write(KIND.SEND_SYNC, enc.codec, this.id, request, channel, data)
+      frames = one.take()
+    }
+    const reply = this.native.sendSync(frames)
+    if (reply === null) return null
+    return { value: (typeof reply === 'string' ? fromText(reply) : fromTagged(reply))[0] }
   }
 
   close() {

@@ -301,6 +301,18 @@ function forgetNative(end) {
 }
 
 /** One frame from this thread's host. */
+/**
+ * The number of ends a PORT_MESSAGE payload `buf[start, stop)` carries,
+ * checked against the frame itself (not the buffer: a drained batch may sit
+ * in a larger receive buffer, lib/pump.js).
+ */
+function portCount(buf, start, stop) {
+  if (stop - start < 4) throw new Error('a port frame too short for its port list')
+  const n = buf.readUInt32LE(start)
+  if (stop - start < 4 + 4 * n) throw new Error('a port frame too short for its port list')
+  return n
+}
+
 function onHostFrame(kind, codec, _renderer, target, _channel, buf, start, stop) {
   if (kind !== PORT_MESSAGE && kind !== PORT_CLOSE) return
   counters.hostFrames++
@@ -316,7 +328,7 @@ function onHostFrame(kind, codec, _renderer, target, _channel, buf, start, stop)
     schedule(end)
     return
   }
-  const n = buf.readUInt32LE(start)
+  const n = portCount(buf, start, stop)
   const ends = new Array(n)
   for (let i = 0; i < n; i++) ends[i] = remoteEnd(buf.readUInt32LE(start + 4 + 4 * i))
   if (end === undefined || end.closed) {
@@ -463,7 +475,7 @@ function release(end) {
   // Frames the host drained and the pump has not dispatched yet.
   const b = h.pump.batch
   if (b !== null) {
-    for (let at = h.pump.at; at < b.length; at += 4 + b.readUInt32LE(at)) {
+    for (let at = h.pump.at; at < h.pump.end; at += 4 + b.readUInt32LE(at)) {
       const kind = b[at + 4]
       if ((kind === PORT_MESSAGE || kind === PORT_CLOSE) && b.readUInt32LE(at + 12) === end.id) {
         frames.push(Buffer.from(b.subarray(at, at + 4 + b.readUInt32LE(at))))
@@ -600,7 +612,7 @@ class PortLink {
       if (g !== undefined) this.forget(g)
       return
     }
-    const n = buf.readUInt32LE(start)
+    const n = portCount(buf, start, stop)
     const ids = new Array(n)
     for (let i = 0; i < n; i++) ids[i] = this.adopt(buf.readUInt32LE(start + 4 + 4 * i))
     if (from === undefined) {
@@ -647,7 +659,7 @@ function encodeIpcPorts(data, ends, link = null) {
 
 /** Decodes a CODEC_PORTS payload: `[data]`, carrying the received ends. */
 function decodeIpcPorts(buf, start, stop, link = null) {
-  const n = buf.readUInt32LE(start)
+  const n = portCount(buf, start, stop)
   const ends = new Array(n)
   for (let i = 0; i < n; i++) {
     const id = buf.readUInt32LE(start + 4 + 4 * i)

@@ -6,11 +6,23 @@
 // undelivered frame instead of jumping ahead to newer ones.
 
 const { HEADER_LEN } = require('./frames')
+const { CODEC_NONE, CODEC_JSON, CODEC_LOCAL, CODEC_BYTES } = require('./codec')
 
 /** Frames taken per doorbell before yielding to the event loop. */
 const BATCH_FRAMES = 1024
 /** Bytes (about) taken per doorbell before yielding. */
 const BATCH_BYTES = 16 * 1024 * 1024
+/**
+ * The receive buffer each pump owns: a batch that fits is copied into it,
+ * so no Buffer is made per batch. Safe to reuse because every dispatcher
+ * decodes a frame's payload (a copy) before user code runs, and a nested
+ * run (an inline sendSync) finishes the current batch before it drains.
+ * One exception: `v8.deserialize` returns typed arrays and Buffers as views
+ * of its input, so a payload in any codec but the few known to copy (JSON,
+ * a small BYTES payload, none; LOCAL carries nothing) is handed over in a
+ * copy of its own: V8, and port payloads that wrap one.
+ */
+const RECV_BYTES = 128 * 1024
 
 /**
  * Every pump of this JS environment, weakly: when the event loop runs out
@@ -34,7 +46,7 @@ function onBeforeExit() {
 
 class Pump {
   /**
-   * @param {{ drain(maxFrames: number, maxBytes: number): Buffer | null }} native
+   * @param {{ drain(maxFrames: number, maxBytes: number, recv: Buffer): number | Buffer | null }} native
    * @param {(kind: number, codec: number, renderer: number, request: number,
    *   channel: string, buf: Buffer, start: number, end: number) => void} dispatch
    */
@@ -43,6 +55,8 @@ class Pump {
     this.dispatch = dispatch
     this.batch = null
     this.at = 0
+    this.end = 0
+    this.recv = Buffer.allocUnsafe(RECV_BYTES)
     const ref = new WeakRef(this)
     live.add(ref)
     forget.register(this, ref)
@@ -53,21 +67,32 @@ class Pump {
   }
 
   /**
-   * Delivers queued frames: at least the rest of the current batch, then more
-   * batches until `limit` frames were delivered or the inbox is empty.
+   * Delivers queued frames: at least the rest of the current batch, then
+   * one more batch of at most `limit` frames (a doorbell: one drain call,
+   * since the inbox rings again by itself when frames remain, and the loop
+   * may turn between batches), or, for `Infinity`, batches until the inbox
+   * is empty (an inline drain, exit).
    * A throwing dispatcher is reported (uncaught exception on the next tick,
    * as a throwing listener is in Node) and the pump goes on.
    * @param {number} limit
    */
   run(limit) {
-    let n = 0
+    let drained = false
     for (;;) {
       let b = this.batch
-      if (b === null || this.at >= b.length) {
+      if (b === null || this.at >= this.end) {
         this.batch = null
-        if (n >= limit) return
-        b = this.native.drain(BATCH_FRAMES, BATCH_BYTES)
-        if (b === null) return
+        if (drained && limit !== Infinity) return
+        drained = true
+        const r = this.native.drain(Math.min(limit, BATCH_FRAMES), BATCH_BYTES, this.recv)
+        if (r === null) return
+        if (typeof r === 'number') {
+          b = this.recv
+          this.end = r
+        } else {
+          b = r
+          this.end = r.length
+        }
         this.batch = b
         this.at = 0
       }
@@ -75,17 +100,25 @@ class Pump {
       const end = at + 4 + b.readUInt32LE(at)
       const chEnd = at + HEADER_LEN + b.readUInt32LE(at + 16)
       this.at = end
-      n++
+      const codec = b[at + 5]
+      let buf = b
+      let start = chEnd
+      let stop = end
+      if (b === this.recv && codec !== CODEC_JSON && codec !== CODEC_NONE && codec !== CODEC_BYTES && codec !== CODEC_LOCAL) {
+        buf = Buffer.from(b.subarray(chEnd, end))
+        start = 0
+        stop = buf.length
+      }
       try {
         this.dispatch(
           b[at + 4],
-          b[at + 5],
+          codec,
           b.readUInt32LE(at + 8),
           b.readUInt32LE(at + 12),
           chEnd === at + HEADER_LEN ? '' : b.utf8Slice(at + HEADER_LEN, chEnd),
-          b,
-          chEnd,
-          end,
+          buf,
+          start,
+          stop,
         )
       } catch (err) {
         report(err)

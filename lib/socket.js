@@ -35,6 +35,8 @@ function hookExit() {
   exitHooked = true
   process.once('exit', () => {
     for (const hub of listening) {
+      // What main sent in this last stretch is still in its JS batch.
+      hub.out.flush()
       hub.native.flushBlocking(EXIT_FLUSH_MS)
       removeDir(hub.listening)
     }

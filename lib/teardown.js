@@ -9,27 +9,33 @@
 /** How long exit waits for queued frames to reach a slow socket peer. */
 const EXIT_FLUSH_MS = 2000
 
-/** NativeHub by id, weakly. */
+/** `{ native, out }` by id, both weakly: a NativeHub and its JS batch of frames for renderers. */
 const hubs = new Map()
 const forget = new FinalizationRegistry((id) => {
-  if (hubs.get(id)?.deref() === undefined) hubs.delete(id)
+  if (hubs.get(id)?.native.deref() === undefined) hubs.delete(id)
 })
 let hooked = false
 
 function closeAll() {
-  for (const ref of hubs.values()) {
-    const native = ref.deref()
+  for (const entry of hubs.values()) {
+    const native = entry.native.deref()
     if (native === undefined) continue
-    // What is queued for socket renderers goes first, as at any exit.
+    // What is queued for socket renderers goes first, as at any exit:
+    // what main sent in this last stretch is still in its JS batch.
+    entry.out?.deref()?.flush()
     native.flushBlocking(EXIT_FLUSH_MS)
     native.close()
   }
   hubs.clear()
 }
 
-/** A NativeHub of this thread was made. */
-function track(native) {
-  hubs.set(native.id, new WeakRef(native))
+/**
+ * A NativeHub of this thread was made.
+ * @param {object} native
+ * @param {{ flush(): void }} [out] its JS batch (lib/batch.js MainBatch)
+ */
+function track(native, out) {
+  hubs.set(native.id, { native: new WeakRef(native), out: out === undefined ? null : new WeakRef(out) })
   forget.register(native, native.id, native)
   if (!hooked) {
     hooked = true
@@ -45,7 +51,7 @@ function untrack(native) {
 
 /** Whether hub `id` lives on this thread. */
 function isOwnHub(id) {
-  return hubs.get(id)?.deref() !== undefined
+  return hubs.get(id)?.native.deref() !== undefined
 }
 
 module.exports = { track, untrack, isOwnHub }

@@ -267,6 +267,32 @@ impl Hub {
     self.inbox.push_quiet(batch)
   }
 
+  /// As [`push_batch_quiet`](Self::push_batch_quiet), ringing at once (a
+  /// `sendSync` is about to block for its answer).
+  ///
+  /// # Errors
+  /// [`IpcError::Disconnected`] when the hub is closed.
+  pub fn push_batch(&self, batch: Vec<u8>) -> Result<()> {
+    self.counted_in.add_all(&batch);
+    self.inbox.push(batch)
+  }
+
+  /// Queues main's frames written back to back (each for the renderer its
+  /// header names) without ringing, one inbox entry per run of frames for
+  /// the same renderer. Frames for a renderer that is gone are dropped (a
+  /// reply to a renderer that left is a no-op). The renderers queued for
+  /// are added to `touched`, for [`flush_renderer`](Self::flush_renderer).
+  pub fn send_batch(&self, batch: &[u8], touched: &mut Vec<u32>) {
+    for (renderer, run) in crate::route::runs_by_renderer(batch) {
+      let link = lock(&self.links).get(&renderer).cloned();
+      let Some(l) = link else { continue };
+      self.counted_out.add_all(run);
+      if l.inbox.push_quiet(run.to_vec()).is_ok() && !touched.contains(&renderer) {
+        touched.push(renderer);
+      }
+    }
+  }
+
   /// Queues a frame for one renderer without ringing its doorbell: the
   /// caller rings once for a burst with [`flush_renderer`](Self::flush_renderer).
   ///
@@ -365,6 +391,11 @@ impl Drop for Hub {
   }
 }
 
+/// Whether this process may run on more than one CPU (read once: the
+/// affinity mask, which `taskset` narrows).
+static SPIN_HELPS: LazyLock<bool> =
+  LazyLock::new(|| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1));
+
 /// A one-shot answer a blocked `sendSync` waits for.
 #[derive(Default)]
 pub struct SyncSlot {
@@ -379,12 +410,17 @@ impl SyncSlot {
   /// # Returns
   /// `true` if this call stored it.
   pub fn fill(&self, v: Result<Vec<u8>>) -> bool {
-    let mut value = lock(&self.value);
-    if value.is_some() || self.ready.load(Ordering::Acquire) {
-      return false;
+    {
+      let mut value = lock(&self.value);
+      if value.is_some() || self.ready.load(Ordering::Acquire) {
+        return false;
+      }
+      *value = Some(v);
+      self.ready.store(true, Ordering::Release);
     }
-    *value = Some(v);
-    self.ready.store(true, Ordering::Release);
+    // Woken after the lock is dropped: a waiter woken while it is held
+    // (on one CPU it often runs at once) would block on it and hand the
+    // CPU straight back, two context switches for nothing.
     self.cv.notify_all();
     true
   }
@@ -392,7 +428,11 @@ impl SyncSlot {
   /// Blocks until the answer comes. Spins for `spin` first: a reply that
   /// comes within microseconds is then taken without the cost of parking and
   /// being woken (measured: parking at once is slower than `Atomics.wait`).
+  /// Only where another CPU can run the thread that answers: on one CPU
+  /// (a process pinned with `taskset`) a spin only delays it, so the wait
+  /// parks at once, as `Atomics.wait` does.
   pub fn wait(&self, spin: Duration) -> Result<Vec<u8>> {
+    let spin = if *SPIN_HELPS { spin } else { Duration::ZERO };
     let start = Instant::now();
     let mut i = 0u32;
     while !self.ready.load(Ordering::Acquire) && start.elapsed() < spin {

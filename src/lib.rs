@@ -14,6 +14,9 @@
 //!   (a full non-blocking stderr pipe drops the line).
 //! - [`hub`]: the process-wide table of hubs, renderer links, routing to a
 //!   renderer's inbox, blocking sync waits, per-kind counters.
+//! - [`route`]: a renderer's way to main (a hub here, or a socket) and the
+//!   policy applied per batch: checks, early flush of long bursts, and the
+//!   invokes in flight that keep a renderer's thread alive.
 //! - [`ports`]: message-port routing: the process-wide table of port ends
 //!   (peer, holder inbox, parked frames), so two threads holding a pair's
 //!   ends talk without waking anyone else.
@@ -38,6 +41,7 @@ pub mod log;
 pub mod ports;
 pub mod queue;
 pub mod registry;
+pub mod route;
 #[cfg(unix)]
 pub mod transport;
 pub mod wire;

@@ -56,6 +56,32 @@ pub struct Drained {
   pub more: bool,
 }
 
+/// Frames at least this large are handed to JavaScript alone, as a view
+/// of the frame itself (no copy into a batch).
+pub const LARGE_FRAME: usize = 64 * 1024;
+
+/// What one [`Inbox::take`] took.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Taken {
+  /// Nothing was queued.
+  Empty,
+  /// One large frame (at least [`LARGE_FRAME`] bytes), alone.
+  Large(Vec<u8>),
+  /// Frames moved to the caller's list, this many bytes in all, to be
+  /// copied into one batch.
+  Batch(usize),
+}
+
+/// The drain policy: one large frame alone, or a bounded batch of frames.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+  /// Frames per batch at most.
+  pub frames: usize,
+  /// Bytes per batch, about: past the first frame, one that would pass it
+  /// waits for the next batch.
+  pub bytes: usize,
+}
+
 impl Inbox {
   /// An empty, open inbox.
   pub fn new(bell: Box<dyn Doorbell>) -> Self {
@@ -159,6 +185,50 @@ impl Inbox {
     Drained { frames, more }
   }
 
+  /// Takes what the consumer handles next (see [`Taken`]): the oldest
+  /// frame alone if it is large, else up to `limits` of frames moved (not
+  /// copied) to the end of `out`, a large one ending the batch. The second
+  /// value says whether frames remain; the doorbell was then rung again, so
+  /// a consumer that stops after one take still comes back for them.
+  pub fn take(&self, out: &mut Vec<Vec<u8>>, limits: Limits) -> (Taken, bool) {
+    let (taken, more) = {
+      let mut st = self.lock();
+      let taken = match st.frames.front() {
+        None => Taken::Empty,
+        Some(f) if f.len() >= LARGE_FRAME => {
+          let f = st.frames.pop_front().expect("front was Some");
+          st.bytes -= f.len();
+          Taken::Large(f)
+        }
+        Some(_) => {
+          let (mut n, mut bytes) = (0, 0);
+          while n < limits.frames {
+            let next_len = match st.frames.front() {
+              Some(f) => f.len(),
+              None => break,
+            };
+            if next_len >= LARGE_FRAME || (n > 0 && bytes + next_len > limits.bytes) {
+              break;
+            }
+            let f = st.frames.pop_front().expect("front was Some");
+            st.bytes -= f.len();
+            bytes += f.len();
+            out.push(f);
+            n += 1;
+          }
+          Taken::Batch(bytes)
+        }
+      };
+      let more = !st.frames.is_empty();
+      st.rung = more;
+      (taken, more)
+    };
+    if more {
+      let _ = self.ring_or_close();
+    }
+    (taken, more)
+  }
+
   /// Moves every queued frame to `into` without copying them (a socket
   /// writer hands them to the kernel as they are). Like a drain that empties
   /// the inbox, it re-arms the doorbell.
@@ -167,26 +237,6 @@ impl Inbox {
     st.bytes = 0;
     into.extend(st.frames.drain(..));
     st.rung = false;
-  }
-
-  /// Takes the oldest frame alone if it is at least `min_len` bytes, so a
-  /// large frame can be handed over without copying it into a batch.
-  pub fn pop_large(&self, min_len: usize) -> Option<(Vec<u8>, bool)> {
-    let (frame, more) = {
-      let mut st = self.lock();
-      if st.frames.front().is_none_or(|f| f.len() < min_len) {
-        return None;
-      }
-      let f = st.frames.pop_front()?;
-      st.bytes -= f.len();
-      let more = !st.frames.is_empty();
-      st.rung = more;
-      (f, more)
-    };
-    if more {
-      let _ = self.ring_or_close();
-    }
-    Some((frame, more))
   }
 
   /// Takes out the queued frames `pick` selects, oldest first; the others
@@ -225,6 +275,57 @@ impl Inbox {
       frames: st.frames.len(),
       bytes: st.bytes,
     }
+  }
+}
+
+/// Bytes of large frames lent to JavaScript as views and not yet given
+/// back. Node frees such a buffer only after a garbage collection and a
+/// turn of the event loop, so a loop that drains inline (or a receiver
+/// that keeps them) could hold many; past [`Lent::CAP`] they are copied
+/// instead.
+pub struct Lent {
+  bytes: std::sync::atomic::AtomicUsize,
+}
+
+impl Lent {
+  /// Bytes that may be lent at once, process-wide.
+  pub const CAP: usize = 64 * 1024 * 1024;
+
+  /// Nothing lent.
+  pub const fn new() -> Self {
+    Lent {
+      bytes: std::sync::atomic::AtomicUsize::new(0),
+    }
+  }
+
+  /// Lends `len` bytes if that stays within [`CAP`](Self::CAP) (a first
+  /// frame larger than the cap is lent alone).
+  pub fn try_lend(&self, len: usize) -> bool {
+    use std::sync::atomic::Ordering;
+    self
+      .bytes
+      .fetch_update(Ordering::AcqRel, Ordering::Acquire, |cur| {
+        (cur == 0 || cur + len <= Self::CAP).then_some(cur + len)
+      })
+      .is_ok()
+  }
+
+  /// `len` lent bytes were freed.
+  pub fn give_back(&self, len: usize) {
+    self
+      .bytes
+      .fetch_sub(len, std::sync::atomic::Ordering::AcqRel);
+  }
+
+  /// Bytes lent now.
+  pub fn now(&self) -> usize {
+    self.bytes.load(std::sync::atomic::Ordering::Acquire)
+  }
+}
+
+impl Default for Lent {
+  fn default() -> Self {
+    Self::new()
   }
 }
 
@@ -323,20 +424,6 @@ pub(crate) mod tests {
   }
 
   #[test]
-  fn a_large_frame_is_taken_alone_and_small_ones_are_left() {
-    let (q, bell) = inbox();
-    q.push(vec![1; 10]).unwrap();
-    q.push(vec![2; 100]).unwrap();
-    assert_eq!(q.pop_large(50), None);
-    let mut out = Vec::new();
-    q.drain_into(&mut out, 1, usize::MAX);
-    assert_eq!(q.pop_large(50), Some((vec![2; 100], false)));
-    assert_eq!(q.depth(), Depth::default());
-    q.push(vec![3]).unwrap();
-    assert_eq!(bell.rings.load(Ordering::SeqCst), 3);
-  }
-
-  #[test]
   fn quiet_pushes_ring_once_at_flush_and_not_when_already_drained() {
     let (q, bell) = inbox();
     for i in 0..10u8 {
@@ -358,6 +445,77 @@ pub(crate) mod tests {
     );
     q.close();
     assert_eq!(q.push_quiet(vec![2]), Err(IpcError::Disconnected));
+  }
+
+  const LIMITS: Limits = Limits {
+    frames: 3,
+    bytes: 1000,
+  };
+
+  #[test]
+  fn take_hands_small_frames_as_a_batch_and_a_large_one_alone() {
+    let (q, bell) = inbox();
+    for i in 0..4u8 {
+      q.push(vec![i; 10]).unwrap();
+    }
+    q.push(vec![9; LARGE_FRAME]).unwrap();
+    q.push(vec![7; 10]).unwrap();
+    let mut out = Vec::new();
+    assert_eq!(q.take(&mut out, LIMITS), (Taken::Batch(30), true));
+    assert_eq!(out, vec![vec![0; 10], vec![1; 10], vec![2; 10]]);
+    assert_eq!(
+      bell.rings.load(Ordering::SeqCst),
+      2,
+      "rung again for the rest"
+    );
+    out.clear();
+    // A large frame ends a batch, then goes alone.
+    assert_eq!(q.take(&mut out, LIMITS), (Taken::Batch(10), true));
+    assert_eq!(
+      q.take(&mut out, LIMITS),
+      (Taken::Large(vec![9; LARGE_FRAME]), true)
+    );
+    out.clear();
+    assert_eq!(q.take(&mut out, LIMITS), (Taken::Batch(10), false));
+    assert_eq!(q.take(&mut out, LIMITS), (Taken::Empty, false));
+    assert_eq!(q.depth(), Depth::default());
+    q.push(vec![1]).unwrap();
+    assert_eq!(
+      bell.rings.load(Ordering::SeqCst),
+      5,
+      "a take that empties it re-arms the bell"
+    );
+  }
+
+  #[test]
+  fn take_stops_a_batch_before_its_byte_bound_but_always_takes_one() {
+    let (q, _) = inbox();
+    q.push(vec![1; 900]).unwrap();
+    q.push(vec![2; 200]).unwrap();
+    let mut out = Vec::new();
+    let tight = Limits {
+      frames: 10,
+      bytes: 100,
+    };
+    assert_eq!(q.take(&mut out, tight), (Taken::Batch(900), true));
+    assert_eq!(q.take(&mut out, tight), (Taken::Batch(200), false));
+  }
+
+  #[test]
+  fn lending_stops_at_the_cap_and_resumes_as_views_are_freed() {
+    let lent = Lent::new();
+    assert!(
+      lent.try_lend(Lent::CAP + 1),
+      "one oversized view alone is lent"
+    );
+    assert!(!lent.try_lend(1));
+    lent.give_back(Lent::CAP + 1);
+    assert!(lent.try_lend(Lent::CAP / 2));
+    assert!(lent.try_lend(Lent::CAP / 2));
+    assert!(!lent.try_lend(1), "full: copy instead");
+    lent.give_back(Lent::CAP / 2);
+    assert!(lent.try_lend(1));
+    assert_eq!(lent.now(), Lent::CAP / 2 + 1);
   }
 
   #[test]

@@ -100,7 +100,23 @@ pub fn encode_into(
   channel: &[u8],
   payload: &[u8],
 ) {
-  let body = 16 + channel.len() + payload.len();
+  encode_head_into(out, kind, codec, renderer, request, channel, payload.len());
+  out.extend_from_slice(payload);
+}
+
+/// Appends the header and channel of a frame whose `payload_len` bytes of
+/// payload the caller appends next (written straight from where they are,
+/// without an intermediate copy). Reserves room for them.
+pub fn encode_head_into(
+  out: &mut Vec<u8>,
+  kind: u8,
+  codec: u8,
+  renderer: u32,
+  request: u32,
+  channel: &[u8],
+  payload_len: usize,
+) {
+  let body = 16 + channel.len() + payload_len;
   out.reserve(4 + body);
   out.extend_from_slice(&(body as u32).to_le_bytes());
   out.push(kind);
@@ -110,7 +126,22 @@ pub fn encode_into(
   out.extend_from_slice(&request.to_le_bytes());
   out.extend_from_slice(&(channel.len() as u32).to_le_bytes());
   out.extend_from_slice(channel);
-  out.extend_from_slice(payload);
+}
+
+/// Walks whole frames written back to back, yielding `(kind, renderer,
+/// request, frame bytes)` without checking them (see `route::check_batch`
+/// for bytes that are not trusted). Stops at the first incomplete header.
+pub fn frames(batch: &[u8]) -> impl Iterator<Item = (u8, u32, u32, &[u8])> {
+  let mut rest = batch;
+  std::iter::from_fn(move || {
+    if rest.len() < HEADER_LEN {
+      return None;
+    }
+    let len = (4 + u32_at(rest, 0) as usize).min(rest.len());
+    let (frame, tail) = rest.split_at(len);
+    rest = tail;
+    Some((frame[4], u32_at(frame, 8), u32_at(frame, 12), frame))
+  })
 }
 
 /// One encoded frame in a fresh buffer.

@@ -10,17 +10,20 @@ use napi::threadsafe_function::UnknownReturnValue;
 use napi_derive::napi;
 
 use super::doorbell::{SharedBell, TsfnBell};
-use super::{frame, to_js, Code, Payload};
+use super::{frame_from_js, invalid_arg, tagged_from_js, to_js, Code, JsString};
 use crate::hub::Hub;
+use crate::route::{check_batch, Writer};
 
 /// One hub: an ordered inbox drained on this JS thread.
 #[napi]
 pub struct NativeHub {
   hub: Arc<Hub>,
   bell: Arc<TsfnBell>,
-  scratch: Vec<u8>,
+  taken: Vec<Vec<u8>>,
   /// Renderers sent to since the last `flush()` (JS thread only).
   owed: HashSet<u32>,
+  /// Renderers a batch was queued for (reused).
+  touched: Vec<u32>,
   #[cfg(unix)]
   listener: Option<crate::transport::server::Listener>,
   /// Socket connections read on this thread's loop.
@@ -127,15 +130,16 @@ impl NativeHub {
   pub fn new(env: Env, on_doorbell: Function<'_, (), UnknownReturnValue>) -> Result<Self> {
     #[cfg(unix)]
     let readers = super::socket::Readers::new(&env, &on_doorbell);
-    let bell = Arc::new(TsfnBell::new(&env, on_doorbell)?);
+    let bell = TsfnBell::new(&env, on_doorbell)?;
     let hub = Hub::new(Box::new(SharedBell(bell.clone())));
     let teardown = EnvTeardown::new(&env, &hub)?;
     Ok(NativeHub {
       _teardown: teardown,
       hub,
       bell,
-      scratch: Vec::new(),
+      taken: Vec::new(),
       owed: HashSet::new(),
+      touched: Vec::new(),
       #[cfg(unix)]
       listener: None,
       #[cfg(unix)]
@@ -149,15 +153,19 @@ impl NativeHub {
     self.hub.id() as f64
   }
 
-  /// Takes up to `maxFrames` queued frames (about `maxBytes`) as one buffer
-  /// of frames back to back, oldest first; `null` when the inbox is empty.
+  /// Takes up to `maxFrames` queued frames (about `maxBytes`) back to back,
+  /// oldest first: copied into `recv` (its length in bytes is returned) or,
+  /// if they do not fit, into a Buffer of their own; or one large frame
+  /// alone, as a Buffer; `null` when the inbox is empty. When frames remain,
+  /// the doorbell rings again.
   #[napi(catch_unwind)]
   pub fn drain<'env>(
     &mut self,
     env: &'env Env,
     max_frames: u32,
     max_bytes: u32,
-  ) -> Result<Option<Either<BufferSlice<'env>, Buffer>>> {
+    mut recv: BufferSlice<'_>,
+  ) -> Result<super::Drained<'env>, Code> {
     // New socket connections are read from here on, before the frames
     // that announce them are handed out.
     #[cfg(unix)]
@@ -168,9 +176,11 @@ impl NativeHub {
     let out = super::drain_inbox(
       env,
       &self.hub.inbox,
-      &mut self.scratch,
+      &mut self.taken,
       max_frames,
       max_bytes,
+      &mut recv,
+      |_| {},
       || bell.release(),
     );
     #[cfg(unix)]
@@ -178,51 +188,52 @@ impl NativeHub {
     out
   }
 
-  /// Queues a frame for renderer `renderer` (JSON payload), rung at the next
-  /// `flush()`; `false` if that renderer is gone.
+  /// Queues one frame for renderer `renderer` (a JSON string or encoded
+  /// bytes: frames too large for JS's batch), rung at the next `flush()`;
+  /// `false` if that renderer is gone.
+  // The arguments are the frame's fields, as JS passes them.
+  #[allow(clippy::too_many_arguments)]
   #[napi(catch_unwind)]
-  pub fn send_str(
+  pub fn send(
     &mut self,
+    env: Env,
     renderer: u32,
     kind: u32,
     request: u32,
     channel: String,
     codec: u32,
-    payload: String,
+    payload: Either<JsString<'_>, &[u8]>,
   ) -> Result<bool, Code> {
-    let f = frame(
+    if kind > u8::MAX as u32 || !Writer::Main.may_send(kind as u8) {
+      return Err(invalid_arg("a kind main does not send"));
+    }
+    let f = frame_from_js(
+      &env,
       kind,
       codec,
       renderer,
       request,
       &channel,
-      &Payload::Str(payload),
-    )
-    .map_err(to_js)?;
+      &payload,
+      u32::MAX as usize,
+    )?;
     Ok(self.queue_for(renderer, f))
   }
 
-  /// As `sendStr`, with an encoded byte payload.
+  /// Queues main's frames written back to back in JS (each for the
+  /// renderer its header names; those for a renderer that is gone are
+  /// dropped) and rings every renderer sent to since the last flush.
   #[napi(catch_unwind)]
-  pub fn send_bytes(
-    &mut self,
-    renderer: u32,
-    kind: u32,
-    request: u32,
-    channel: String,
-    codec: u32,
-    payload: &[u8],
-  ) -> Result<bool, Code> {
-    let f = frame(
-      kind,
-      codec,
-      renderer,
-      request,
-      &channel,
-      &Payload::Bytes(payload),
-    )
-    .map_err(to_js)?;
-    Ok(self.queue_for(renderer, f))
+  pub fn send_frames(&mut self, frames: &[u8]) -> Result<(), Code> {
+    check_batch(frames, u32::MAX as usize, Writer::Main).map_err(to_js)?;
+    let mut touched = std::mem::take(&mut self.touched);
+    self.hub.send_batch(frames, &mut touched);
+    for renderer in touched.drain(..) {
+      self.owed.insert(renderer);
+    }
+    self.touched = touched;
+    self.flush();
+    Ok(())
   }
 
   /// Rings the doorbell of every renderer sent to since the last flush
@@ -234,13 +245,19 @@ impl NativeHub {
     }
   }
 
-  /// Answers the blocked `sendSync` `request` of `renderer` with `reply`
-  /// (codec byte first); `false` if nobody waits for it any more.
+  /// Answers the blocked `sendSync` `request` of `renderer` with `payload`
+  /// in `codec`; `false` if nobody waits for it any more.
   #[napi(catch_unwind)]
-  pub fn complete_sync(&self, renderer: u32, request: u32, reply: &[u8]) -> bool {
-    self
-      .hub
-      .complete_sync(renderer, request, Ok(reply.to_vec()))
+  pub fn complete_sync(
+    &self,
+    env: Env,
+    renderer: u32,
+    request: u32,
+    codec: u32,
+    payload: Either<JsString<'_>, &[u8]>,
+  ) -> Result<bool, Code> {
+    let reply = tagged_from_js(&env, codec, &payload)?;
+    Ok(self.hub.complete_sync(renderer, request, Ok(reply)))
   }
 
   /// Detaches a renderer (its blocked `sendSync` wakes, disconnected).
@@ -373,5 +390,6 @@ impl NativeHub {
     self.readers.resume();
     self.bell.keep_alive(false);
     self.bell.release();
+    self.bell.shut();
   }
 }

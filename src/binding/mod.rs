@@ -1,7 +1,8 @@
 //! The napi layer: the only module that says `#[napi]`.
 //!
 //! Thin by rule: each method converts its arguments, calls one core function
-//! and converts the result. Normal-flow outcomes ("disconnected", "no such
+//! and converts the result (routing and drain policy live in `route` and
+//! `queue`). Normal-flow outcomes ("disconnected", "no such
 //! renderer") come back as values (`false`, `null`), not exceptions; the JS
 //! layer turns them into the exact Electron texts and `code`s of API.md.
 //! A core failure ([`IpcError`]) becomes a JS error in one place, [`to_js`]:
@@ -23,10 +24,14 @@ mod socket;
 mod uv;
 
 use std::borrow::Cow;
+use std::ptr;
 
 use napi::bindgen_prelude::*;
+use napi::sys;
+pub(crate) use napi::{JsString, JsValue};
 
-use crate::error::{IpcError, Result as CoreResult};
+use crate::error::IpcError;
+use crate::queue::{Inbox, Lent, Limits, Taken};
 use crate::wire;
 
 /// The `code` of an error the binding throws: an [`IpcError::code`], or
@@ -72,161 +77,224 @@ impl ToNapiValue for JsFailure {
   }
 }
 
+/// A napi failure of the binding's own making (a frame writer's bug, such
+/// as a kind its writer does not send), with napi's `InvalidArg` code.
+pub(crate) fn invalid_arg(why: &str) -> Error<Code> {
+  from_napi(Error::new(Status::InvalidArg, why))
+}
+
 /// A frame's payload as JS hands it over: a JSON string or encoded bytes.
-pub(crate) enum Payload<'a> {
-  Str(String),
-  Bytes(&'a [u8]),
+pub(crate) type JsPayload<'a> = Either<JsString<'a>, &'a [u8]>;
+
+/// The payload codec whose bytes are UTF-8 text (JSON): a `sendSync`
+/// answer in it is returned to JS as a string, not as bytes to decode.
+const TEXT_CODEC: u8 = 1;
+
+/// The UTF-8 length of a JS string.
+fn utf8_len(env: &Env, s: &JsString<'_>) -> Result<usize, Code> {
+  let mut len = 0;
+  // SAFETY: a live string value of this env, on its thread.
+  check_status!(unsafe {
+    sys::napi_get_value_string_utf8(env.raw(), s.raw(), ptr::null_mut(), 0, &mut len)
+  })
+  .map_err(from_napi)?;
+  Ok(len)
 }
 
-impl Payload<'_> {
-  fn as_bytes(&self) -> &[u8] {
-    match self {
-      Payload::Str(s) => s.as_bytes(),
-      Payload::Bytes(b) => b,
-    }
-  }
-}
-
-/// Encodes one frame, refusing one over the 4 GiB the header can express.
-pub(crate) fn frame(
-  kind: u32,
-  codec: u32,
-  renderer: u32,
-  request: u32,
-  channel: &str,
-  payload: &Payload<'_>,
-) -> CoreResult<Vec<u8>> {
-  frame_within(
-    kind,
-    codec,
-    renderer,
-    request,
-    channel,
-    payload,
-    u32::MAX as usize,
-  )
-}
-
-/// As [`frame`], refusing one over `limit` bytes (what the peer accepts).
-pub(crate) fn frame_within(
-  kind: u32,
-  codec: u32,
-  renderer: u32,
-  request: u32,
-  channel: &str,
-  payload: &Payload<'_>,
-  limit: usize,
-) -> CoreResult<Vec<u8>> {
-  let p = payload.as_bytes();
-  wire::check_len(channel.len(), p.len(), limit)?;
-  Ok(wire::encode(
-    kind as u8,
-    codec as u8,
-    renderer,
-    request,
-    channel.as_bytes(),
-    p,
-  ))
-}
-
-/// Checks a batch of frames a renderer's JS wrote back to back: whole
-/// frames, each a kind a renderer sends (port frames included: a child's
-/// ports talk through its socket), none over `limit`.
-pub(crate) fn check_batch(mut batch: &[u8], limit: usize) -> CoreResult<()> {
-  while !batch.is_empty() {
-    match wire::parse(batch, limit)? {
-      Some((f, n))
-        if (f.kind < wire::kind::MESSAGE && f.kind != wire::kind::CONNECT)
-          || f.kind == wire::kind::PORT_MESSAGE
-          || f.kind == wire::kind::PORT_CLOSE =>
-      {
-        batch = &batch[n..]
-      }
-      Some(_) => {
-        return Err(IpcError::BadFrame(
-          "a frame of a kind a renderer may not send",
-        ))
-      }
-      None => return Err(IpcError::BadFrame("a truncated frame")),
-    }
+/// Appends a JS string's UTF-8 (`len` bytes, from [`utf8_len`]) to `out`,
+/// written there by V8 itself: no intermediate copy.
+fn append_utf8(env: &Env, s: &JsString<'_>, len: usize, out: &mut Vec<u8>) -> Result<(), Code> {
+  // V8 writes a NUL after the text.
+  out.reserve(len + 1);
+  let at = out.len();
+  let mut written = 0;
+  // SAFETY: `out` has `len + 1` spare bytes at `at`; V8 writes at most that
+  // many and reports how many text bytes it wrote (all initialized).
+  check_status!(unsafe {
+    sys::napi_get_value_string_utf8(
+      env.raw(),
+      s.raw(),
+      out.as_mut_ptr().add(at).cast(),
+      len + 1,
+      &mut written,
+    )
+  })
+  .map_err(from_napi)?;
+  unsafe { out.set_len(at + written.min(len)) };
+  if written != len {
+    return Err(invalid_arg("a string changed length while encoded"));
   }
   Ok(())
 }
 
-/// Counts what a renderer queued quietly since its last flush, so a long
-/// synchronous burst of sends is handed over in pieces while it is still
-/// being produced (the receiver works in parallel) instead of all at once
-/// when the burst ends.
-#[derive(Default)]
-pub(crate) struct Burst {
-  frames: std::cell::Cell<u32>,
-  bytes: std::cell::Cell<usize>,
-}
-
-impl Burst {
-  /// Frames, or bytes, after which a burst is flushed early.
-  const FRAMES: u32 = 256;
-  const BYTES: usize = 256 * 1024;
-
-  /// Records one queued frame of `len` bytes; `true` when it is time to flush.
-  pub(crate) fn add(&self, len: usize) -> bool {
-    let frames = self.frames.get() + 1;
-    let bytes = self.bytes.get() + len;
-    if frames >= Self::FRAMES || bytes >= Self::BYTES {
-      self.reset();
-      return true;
+/// Encodes one frame, refusing one over `limit` bytes (what the peer
+/// accepts; never more than the 4 GiB the header can express). The payload
+/// is copied once, from JS into the frame.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn frame_from_js(
+  env: &Env,
+  kind: u32,
+  codec: u32,
+  renderer: u32,
+  request: u32,
+  channel: &str,
+  payload: &JsPayload<'_>,
+  limit: usize,
+) -> Result<Vec<u8>, Code> {
+  let limit = limit.min(u32::MAX as usize);
+  let (kind, codec, ch) = (kind as u8, codec as u8, channel.as_bytes());
+  match payload {
+    Either::B(bytes) => {
+      wire::check_len(ch.len(), bytes.len(), limit).map_err(to_js)?;
+      Ok(wire::encode(kind, codec, renderer, request, ch, bytes))
     }
-    self.frames.set(frames);
-    self.bytes.set(bytes);
-    false
-  }
-
-  /// A flush happened.
-  pub(crate) fn reset(&self) {
-    self.frames.set(0);
-    self.bytes.set(0);
+    Either::A(s) => {
+      let len = utf8_len(env, s)?;
+      wire::check_len(ch.len(), len, limit).map_err(to_js)?;
+      let mut f = Vec::with_capacity(wire::HEADER_LEN + ch.len() + len + 1);
+      wire::encode_head_into(&mut f, kind, codec, renderer, request, ch, len);
+      append_utf8(env, s, len, &mut f)?;
+      Ok(f)
+    }
   }
 }
 
-/// Frames at least this large are handed to JS alone, as an external buffer
-/// (no copy into a batch). One per drain call, so the loop turns between
-/// them and Node frees them (its finalizers wait for a loop turn).
-const LARGE_FRAME: usize = 64 * 1024;
+/// A `sendSync` answer as the waiting renderer takes it: the codec byte,
+/// then the payload, copied once from JS.
+pub(crate) fn tagged_from_js(
+  env: &Env,
+  codec: u32,
+  payload: &JsPayload<'_>,
+) -> Result<Vec<u8>, Code> {
+  match payload {
+    Either::B(bytes) => {
+      let mut v = Vec::with_capacity(1 + bytes.len());
+      v.push(codec as u8);
+      v.extend_from_slice(bytes);
+      Ok(v)
+    }
+    Either::A(s) => {
+      let len = utf8_len(env, s)?;
+      let mut v = Vec::with_capacity(2 + len);
+      v.push(codec as u8);
+      append_utf8(env, s, len, &mut v)?;
+      Ok(v)
+    }
+  }
+}
 
-/// Drains `inbox` for JS: one large frame alone, or a copied batch; `null`
-/// when empty. `release` is called when the inbox drained empty.
+/// A `sendSync` answer for JS: a string for text (one decode, no Buffer),
+/// else the tagged bytes in a Buffer (codec byte first).
+pub(crate) fn reply_to_js<'env>(
+  env: &'env Env,
+  reply: &[u8],
+) -> Result<Either<JsString<'env>, BufferSlice<'env>>, Code> {
+  if reply.first() == Some(&TEXT_CODEC) {
+    if let Ok(text) = std::str::from_utf8(&reply[1..]) {
+      return env.create_string(text).map(Either::A).map_err(from_napi);
+    }
+  }
+  BufferSlice::copy_from(env, reply)
+    .map(Either::B)
+    .map_err(from_napi)
+}
+
+/// Large frames lent to JS as views, process-wide (see [`Lent`]).
+static LENT: Lent = Lent::new();
+
+/// What a drain hands JS: the length of the batch copied into JS's own
+/// receive buffer, or a Buffer of its own (a large frame's view, or a batch
+/// too big for the receive buffer).
+pub(crate) type Drained<'env> = Option<Either<u32, BufferSlice<'env>>>;
+
+/// Drains `inbox` for JS, by the policy of [`Inbox::take`]: a large frame
+/// alone, as a view of the frame itself (no copy; copied only while too
+/// many views are alive), or a batch of frames copied once, into `recv`
+/// (JS's reusable receive buffer: no Buffer made per batch) when it fits,
+/// else into a fresh Buffer; `null` when empty. `delivered` sees the bytes
+/// handed over; `release` runs when the inbox drained empty. When frames
+/// remain the inbox rang again, so one call per doorbell is enough.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn drain_inbox<'env>(
   env: &'env Env,
-  inbox: &crate::queue::Inbox,
-  scratch: &mut Vec<u8>,
+  inbox: &Inbox,
+  taken: &mut Vec<Vec<u8>>,
   max_frames: u32,
   max_bytes: u32,
+  recv: &mut [u8],
+  delivered: impl FnOnce(&[u8]),
   release: impl FnOnce(),
-) -> Result<Option<Either<BufferSlice<'env>, Buffer>>> {
-  if let Some((frame, more)) = inbox.pop_large(LARGE_FRAME) {
-    if !more {
-      release();
-    }
-    return Ok(Some(Either::B(Buffer::from(frame))));
-  }
-  scratch.clear();
-  let d = inbox.drain_into(scratch, max_frames as usize, max_bytes as usize);
-  if !d.more {
-    release();
-  }
-  let out = batch_to_js(env, scratch)?.map(Either::A);
-  if scratch.capacity() > 1 << 20 {
-    *scratch = Vec::new();
-  }
-  Ok(out)
+) -> Result<Drained<'env>, Code> {
+  drain_napi(
+    env, inbox, taken, max_frames, max_bytes, recv, delivered, release,
+  )
+  .map_err(from_napi)
 }
 
-/// Copies a drained batch into a fresh JS Buffer (copying, not an external
-/// buffer: Node 20 frees external buffers only when the loop turns, and
-/// inline drains can make many in one turn).
-pub(crate) fn batch_to_js<'env>(env: &'env Env, batch: &[u8]) -> Result<Option<BufferSlice<'env>>> {
-  if batch.is_empty() {
-    return Ok(None);
+#[allow(clippy::too_many_arguments)]
+fn drain_napi<'env>(
+  env: &'env Env,
+  inbox: &Inbox,
+  taken: &mut Vec<Vec<u8>>,
+  max_frames: u32,
+  max_bytes: u32,
+  recv: &mut [u8],
+  delivered: impl FnOnce(&[u8]),
+  release: impl FnOnce(),
+) -> Result<Drained<'env>> {
+  let limits = Limits {
+    frames: max_frames.max(1) as usize,
+    bytes: max_bytes as usize,
+  };
+  let (what, more) = inbox.take(taken, limits);
+  if !more {
+    release();
   }
-  BufferSlice::copy_from(env, batch).map(Some)
+  match what {
+    Taken::Empty => Ok(None),
+    Taken::Large(mut frame) => {
+      delivered(&frame);
+      let len = frame.len();
+      if !LENT.try_lend(len) {
+        return BufferSlice::copy_from(env, &frame).map(|b| Some(Either::B(b)));
+      }
+      let data = frame.as_mut_ptr();
+      // SAFETY: `data` points at `len` bytes owned by `frame`, which moves
+      // into the finalizer (its heap buffer does not move) and is freed
+      // there, after JS dropped the Buffer.
+      unsafe {
+        BufferSlice::from_external(env, data, len, frame, |_, frame: Vec<u8>| {
+          LENT.give_back(frame.len());
+        })
+      }
+      .map(|b| Some(Either::B(b)))
+    }
+    Taken::Batch(bytes) if bytes <= recv.len() => {
+      let mut at = 0;
+      for f in taken.drain(..) {
+        recv[at..at + f.len()].copy_from_slice(&f);
+        at += f.len();
+      }
+      delivered(&recv[..bytes]);
+      Ok(Some(Either::A(bytes as u32)))
+    }
+    Taken::Batch(bytes) => {
+      let mut data = ptr::null_mut();
+      let mut value = ptr::null_mut();
+      // SAFETY: a fresh Buffer of `bytes` bytes (uninitialized), filled
+      // below before JS sees it.
+      check_status!(unsafe { sys::napi_create_buffer(env.raw(), bytes, &mut data, &mut value) })?;
+      let out = unsafe { std::slice::from_raw_parts_mut(data.cast::<u8>(), bytes) };
+      let mut at = 0;
+      for f in taken.drain(..) {
+        out[at..at + f.len()].copy_from_slice(&f);
+        at += f.len();
+      }
+      delivered(out);
+      if taken.capacity() > 4096 {
+        *taken = Vec::new();
+      }
+      unsafe { BufferSlice::from_napi_value(env.raw(), value) }.map(|b| Some(Either::B(b)))
+    }
+  }
 }

@@ -19,7 +19,7 @@ use crate::wire;
 pub struct NativePortHost {
   inbox: Arc<Inbox>,
   bell: Arc<TsfnBell>,
-  scratch: Vec<u8>,
+  taken: Vec<Vec<u8>>,
   closed: bool,
 }
 
@@ -36,6 +36,7 @@ impl NativePortHost {
     ports::table().holder_gone(&self.holder());
     self.bell.keep_alive(false);
     self.bell.release();
+    self.bell.shut();
   }
 }
 
@@ -44,12 +45,12 @@ impl NativePortHost {
   /// A host whose doorbell calls `onDoorbell()` on this thread.
   #[napi(constructor, catch_unwind)]
   pub fn new(env: Env, on_doorbell: Function<'_, (), UnknownReturnValue>) -> Result<Self> {
-    let bell = Arc::new(TsfnBell::new(&env, on_doorbell)?);
+    let bell = TsfnBell::new(&env, on_doorbell)?;
     let inbox = Arc::new(Inbox::new(Box::new(SharedBell(bell.clone()))));
     Ok(NativePortHost {
       inbox,
       bell,
-      scratch: Vec::new(),
+      taken: Vec::new(),
       closed: false,
     })
   }
@@ -61,14 +62,17 @@ impl NativePortHost {
     env: &'env Env,
     max_frames: u32,
     max_bytes: u32,
-  ) -> Result<Option<Either<BufferSlice<'env>, Buffer>>> {
+    mut recv: BufferSlice<'_>,
+  ) -> Result<super::Drained<'env>, super::Code> {
     let bell = &self.bell;
     super::drain_inbox(
       env,
       &self.inbox,
-      &mut self.scratch,
+      &mut self.taken,
       max_frames,
       max_bytes,
+      &mut recv,
+      |_| {},
       || bell.release(),
     )
   }

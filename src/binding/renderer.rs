@@ -1,7 +1,8 @@
 //! `NativeRenderer`: one renderer endpoint. Its frames go to a hub of this
 //! process (the same thread or a worker thread) or, over a socket, to a main
-//! in another process ([`Route`]); either way it blocks for `sendSync` and
-//! drains its own inbox of frames from main.
+//! in another process (a [`Route`]); either way it blocks for `sendSync` and
+//! drains its own inbox of frames from main. The policy (checks, bursts,
+//! invokes that keep the thread alive) is `crate::route`'s.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,102 +12,11 @@ use napi::threadsafe_function::UnknownReturnValue;
 use napi_derive::napi;
 
 use super::doorbell::{SharedBell, TsfnBell};
-use super::{frame_within, from_napi, to_js, Code, Payload};
-use crate::error::Result as CoreResult;
+use super::{frame_from_js, invalid_arg, to_js, Code, JsString};
 use crate::hub::Hub;
 use crate::queue::Inbox;
-use crate::wire::{self, kind};
-
-/// How long a blocked `sendSync` spins before parking its thread, when
-/// main is another thread of this process.
-const THREAD_SYNC_SPIN: Duration = Duration::from_micros(40);
-/// The same over a socket: shorter, since an answer takes tens of
-/// microseconds and the spin would take the CPU main needs to answer.
-#[cfg(unix)]
-const SOCKET_SYNC_SPIN: Duration = Duration::from_micros(10);
-
-/// Where a renderer's frames go.
-pub(crate) enum Route {
-  /// A hub of this process.
-  Hub(Arc<Hub>),
-  /// A main in another process, over a socket.
-  #[cfg(unix)]
-  Socket {
-    client: Arc<crate::transport::client::Client>,
-    main_pid: u32,
-    max_frame: usize,
-  },
-}
-
-impl Route {
-  /// The largest frame main accepts.
-  fn max_frame(&self) -> usize {
-    match self {
-      Route::Hub(_) => u32::MAX as usize,
-      #[cfg(unix)]
-      Route::Socket { max_frame, .. } => *max_frame,
-    }
-  }
-
-  /// Queues a frame (or a batch of them) without passing it on yet.
-  fn push_quiet(&self, frames: Vec<u8>, batch: bool) -> CoreResult<()> {
-    match self {
-      Route::Hub(hub) if batch => hub.push_batch_quiet(frames),
-      Route::Hub(hub) => hub.push_quiet(frames),
-      #[cfg(unix)]
-      Route::Socket { client, .. } => client.push_quiet(frames),
-    }
-  }
-
-  /// Passes on what was queued: rings the hub, or writes to the socket.
-  fn flush(&self) {
-    match self {
-      Route::Hub(hub) => {
-        let _ = hub.inbox.flush();
-      }
-      #[cfg(unix)]
-      Route::Socket { client, .. } => client.flush(),
-    }
-  }
-
-  /// Sends a `sendSync` frame and blocks for the answer.
-  fn send_sync(&self, renderer: u32, request: u32, frame: Vec<u8>) -> CoreResult<Vec<u8>> {
-    match self {
-      Route::Hub(hub) => {
-        let slot = hub.begin_sync(renderer, request)?;
-        // Rings now: this thread is about to block; earlier quiet frames
-        // are ahead of this one in the same queue.
-        if let Err(e) = hub.push(frame) {
-          hub.abandon_sync(renderer, request);
-          return Err(e);
-        }
-        slot.wait(THREAD_SYNC_SPIN)
-      }
-      #[cfg(unix)]
-      Route::Socket { client, .. } => client.send_sync(request, frame, SOCKET_SYNC_SPIN),
-    }
-  }
-
-  /// Leaves main after everything sent. `explicit` (a `close()`) says
-  /// goodbye, so main emits 'destroyed' at once; otherwise (an env torn
-  /// down) main learns of it from a DISCONNECT with request 0 (a hub) or
-  /// the end of the stream (a socket) and waits for the exit status.
-  fn disconnect(&self, renderer: u32, explicit: bool) {
-    match self {
-      Route::Hub(hub) => {
-        let _ = hub.inbox.flush();
-        if hub.detach(renderer).is_some() {
-          let f = wire::encode(kind::DISCONNECT, 0, renderer, explicit as u32, b"", b"");
-          let _ = hub.push(f);
-        }
-      }
-      #[cfg(unix)]
-      Route::Socket { client, .. } if explicit => client.close(),
-      #[cfg(unix)]
-      Route::Socket { client, .. } => client.drop_connection(),
-    }
-  }
-}
+use crate::route::{check_batch, last_frame, Burst, Holds, Route, Writer};
+use crate::wire::kind;
 
 /// A renderer connected to a main.
 #[napi]
@@ -115,82 +25,60 @@ pub struct NativeRenderer {
   id: u32,
   inbox: Arc<Inbox>,
   bell: Arc<TsfnBell>,
-  scratch: Vec<u8>,
-  burst: super::Burst,
+  taken: Vec<Vec<u8>>,
+  burst: Burst,
+  /// Invokes in flight, when their results come through `inbox` (not for
+  /// a renderer on its hub's own thread, whose results JS settles itself).
+  holds: Option<Holds>,
   closed: bool,
 }
 
 impl NativeRenderer {
-  /// A renderer with id `id` on `route`, draining `inbox` (rung by `bell`).
-  pub(crate) fn new(route: Route, id: u32, inbox: Arc<Inbox>, bell: Arc<TsfnBell>) -> Self {
+  /// A renderer with id `id` on `route`, draining `inbox` (rung by `bell`);
+  /// `holds`: whether its invokes in flight keep its thread alive.
+  pub(crate) fn new(
+    route: Route,
+    id: u32,
+    inbox: Arc<Inbox>,
+    bell: Arc<TsfnBell>,
+    holds: bool,
+  ) -> Self {
     NativeRenderer {
       route,
       id,
       inbox,
       bell,
-      scratch: Vec::new(),
+      taken: Vec::new(),
       burst: Default::default(),
+      holds: holds.then(Holds::default),
       closed: false,
     }
   }
 
-  fn frame(
-    &self,
-    kind: u32,
-    request: u32,
-    channel: &str,
-    codec: u32,
-    p: &Payload<'_>,
-  ) -> CoreResult<Vec<u8>> {
-    let limit = self.route.max_frame();
-    frame_within(kind, codec, self.id, request, channel, p, limit)
+  /// Notes invokes started or given up in `frames`, which were queued
+  /// (`ok`) or refused because main is gone.
+  fn sent(&mut self, frames: &[u8], ok: bool) {
+    let Some(holds) = &mut self.holds else { return };
+    let changed = if ok {
+      holds.sent(frames)
+    } else {
+      holds.clear()
+    };
+    if changed {
+      self.bell.hold_calls(holds.any());
+    }
   }
 
-  fn push(
-    &self,
-    kind: u32,
-    request: u32,
-    channel: &str,
-    codec: u32,
-    p: &Payload<'_>,
-  ) -> Result<bool, Code> {
-    if self.closed {
-      return Ok(false);
-    }
-    let f = self
-      .frame(kind, request, channel, codec, p)
-      .map_err(to_js)?;
-    let len = f.len();
-    // Passed on by `flush()`, which JS schedules once per synchronous
-    // stretch, or now if this stretch is long.
-    let ok = self.route.push_quiet(f, false).is_ok();
-    if ok && self.burst.add(len) {
-      self.route.flush();
-    }
-    Ok(ok)
-  }
-
-  fn send_sync<'env>(
-    &self,
-    env: &'env Env,
-    request: u32,
-    channel: &str,
-    codec: u32,
-    p: &Payload<'_>,
-  ) -> Result<Option<BufferSlice<'env>>, Code> {
-    if self.closed {
-      return Ok(None);
-    }
-    let f = self
-      .frame(kind::SEND_SYNC as u32, request, channel, codec, p)
-      .map_err(to_js)?;
-    match self.route.send_sync(self.id, request, f) {
-      // Copied, not an external buffer: a loop of sendSync calls never
-      // turns the event loop, and Node 20 frees external buffers only then.
-      Ok(reply) => BufferSlice::copy_from(env, &reply)
-        .map(Some)
-        .map_err(from_napi),
-      Err(_) => Ok(None),
+  /// As [`sent`](Self::sent), for one frame.
+  fn sent_one(&mut self, kind: u32, request: u32, ok: bool) {
+    let Some(holds) = &mut self.holds else { return };
+    let changed = if ok {
+      holds.sent_one(kind as u8, request)
+    } else {
+      holds.clear()
+    };
+    if changed {
+      self.bell.hold_calls(holds.any());
     }
   }
 
@@ -200,8 +88,13 @@ impl NativeRenderer {
     }
     self.route.disconnect(self.id, explicit);
     self.inbox.close();
+    if let Some(h) = &mut self.holds {
+      h.clear();
+    }
+    self.bell.hold_calls(false);
     self.bell.keep_alive(false);
     self.bell.release();
+    self.bell.shut();
   }
 }
 
@@ -231,11 +124,7 @@ impl NativeRenderer {
   /// Main's process id.
   #[napi(getter)]
   pub fn main_pid(&self) -> u32 {
-    match &self.route {
-      Route::Hub(_) => std::process::id(),
-      #[cfg(unix)]
-      Route::Socket { main_pid, .. } => *main_pid,
-    }
+    self.route.main_pid()
   }
 
   /// The largest frame main accepts.
@@ -244,72 +133,83 @@ impl NativeRenderer {
     self.route.max_frame() as f64
   }
 
-  /// Queues a frame for main (JSON payload); `false` once disconnected.
+  /// Queues one frame for main (a JSON string or encoded bytes: frames too
+  /// large for JS's batch); `false` once disconnected.
   #[napi(catch_unwind)]
-  pub fn send_str(
-    &self,
+  pub fn send(
+    &mut self,
+    env: Env,
     kind: u32,
     request: u32,
     channel: String,
     codec: u32,
-    payload: String,
+    payload: Either<JsString<'_>, &[u8]>,
   ) -> Result<bool, Code> {
-    self.push(kind, request, &channel, codec, &Payload::Str(payload))
-  }
-
-  /// As `sendStr`, with an encoded byte payload.
-  #[napi(catch_unwind)]
-  pub fn send_bytes(
-    &self,
-    kind: u32,
-    request: u32,
-    channel: String,
-    codec: u32,
-    payload: &[u8],
-  ) -> Result<bool, Code> {
-    self.push(kind, request, &channel, codec, &Payload::Bytes(payload))
-  }
-
-  /// Sends a `sendSync` and blocks this thread for the answer (codec byte
-  /// first); `null` once disconnected. Never call it on the hub's own
-  /// thread: nothing could answer.
-  #[napi(catch_unwind)]
-  pub fn send_sync_str<'env>(
-    &self,
-    env: &'env Env,
-    request: u32,
-    channel: String,
-    codec: u32,
-    payload: String,
-  ) -> Result<Option<BufferSlice<'env>>, Code> {
-    self.send_sync(env, request, &channel, codec, &Payload::Str(payload))
-  }
-
-  /// As `sendSyncStr`, with an encoded byte payload.
-  #[napi(catch_unwind)]
-  pub fn send_sync_bytes<'env>(
-    &self,
-    env: &'env Env,
-    request: u32,
-    channel: String,
-    codec: u32,
-    payload: &[u8],
-  ) -> Result<Option<BufferSlice<'env>>, Code> {
-    self.send_sync(env, request, &channel, codec, &Payload::Bytes(payload))
-  }
-
-  /// Queues frames JS wrote back to back (see `check_batch`) and passes
-  /// them on; `false` once disconnected.
-  #[napi(catch_unwind)]
-  pub fn send_frames(&self, frames: &[u8]) -> Result<bool, Code> {
     if self.closed {
       return Ok(false);
     }
-    super::check_batch(frames, self.route.max_frame()).map_err(to_js)?;
+    if kind > u8::MAX as u32 || !Writer::Renderer.may_send(kind as u8) {
+      return Err(invalid_arg("a kind a renderer does not send"));
+    }
+    let limit = self.route.max_frame();
+    let f = frame_from_js(
+      &env, kind, codec, self.id, request, &channel, &payload, limit,
+    )?;
+    let len = f.len();
+    // Passed on by `flush()`, which JS schedules once per synchronous
+    // stretch, or now if this stretch is long.
+    let ok = self.route.push_quiet(f, false).is_ok();
+    self.sent_one(kind, request, ok);
+    if ok && self.burst.add(len) {
+      self.route.flush();
+    }
+    Ok(ok)
+  }
+
+  /// Queues frames JS wrote back to back (checked: whole frames of the
+  /// kinds a renderer sends) and passes them on; `false` once disconnected.
+  #[napi(catch_unwind)]
+  pub fn send_frames(&mut self, frames: &[u8]) -> Result<bool, Code> {
+    if self.closed {
+      return Ok(false);
+    }
+    check_batch(frames, self.route.max_frame(), Writer::Renderer).map_err(to_js)?;
     self.burst.reset();
     let ok = self.route.push_quiet(frames.to_vec(), true).is_ok();
+    self.sent(frames, ok);
     self.route.flush();
     Ok(ok)
+  }
+
+  /// Sends frames JS wrote back to back, the last one a `sendSync`, and
+  /// blocks this thread for its answer: a string (JSON text), or a Buffer
+  /// (codec byte first); `null` once disconnected. Never call it on the
+  /// hub's own thread: nothing could answer.
+  #[napi(catch_unwind)]
+  pub fn send_sync<'env>(
+    &mut self,
+    env: &'env Env,
+    frames: &[u8],
+  ) -> Result<Option<Either<JsString<'env>, BufferSlice<'env>>>, Code> {
+    if self.closed {
+      return Ok(None);
+    }
+    check_batch(frames, self.route.max_frame(), Writer::Renderer).map_err(to_js)?;
+    let request = match last_frame(frames) {
+      Some((k, request)) if k == kind::SEND_SYNC => request,
+      _ => return Err(invalid_arg("the last frame is not a sendSync")),
+    };
+    self.burst.reset();
+    self.sent(frames, true);
+    match self.route.send_sync(self.id, request, frames.to_vec()) {
+      // Copied, not a view: a loop of sendSync calls never turns the event
+      // loop, and Node frees external buffers only then.
+      Ok(reply) => super::reply_to_js(env, &reply).map(Some),
+      Err(_) => {
+        self.sent(&[], false);
+        Ok(None)
+      }
+    }
   }
 
   /// Passes on the frames sent since the last flush.
@@ -326,19 +226,27 @@ impl NativeRenderer {
     env: &'env Env,
     max_frames: u32,
     max_bytes: u32,
-  ) -> Result<Option<Either<BufferSlice<'env>, Buffer>>> {
-    let bell = &self.bell;
+    mut recv: BufferSlice<'_>,
+  ) -> Result<super::Drained<'env>, Code> {
+    let (bell, holds) = (&self.bell, &mut self.holds);
     super::drain_inbox(
       env,
       &self.inbox,
-      &mut self.scratch,
+      &mut self.taken,
       max_frames,
       max_bytes,
+      &mut recv,
+      |frames| {
+        if holds.as_mut().is_some_and(|h| h.delivered(frames)) {
+          bell.hold_calls(false);
+        }
+      },
       || bell.release(),
     )
   }
 
-  /// Keeps this thread's loop alive (an invoke in flight) or not.
+  /// Keeps this thread's loop alive (listeners waiting for main) or not.
+  /// Invokes in flight hold it by themselves.
   #[napi(catch_unwind)]
   pub fn keep_alive(&self, on: bool) {
     self.bell.keep_alive(on);
@@ -348,16 +256,9 @@ impl NativeRenderer {
   /// (process exit); `true` at once for a hub of this process.
   #[napi(catch_unwind)]
   pub fn flush_blocking(&self, timeout_ms: u32) -> bool {
-    match &self.route {
-      Route::Hub(_) => {
-        let _ = timeout_ms;
-        true
-      }
-      #[cfg(unix)]
-      Route::Socket { client, .. } => {
-        client.flush_blocking(Duration::from_millis(timeout_ms as u64))
-      }
-    }
+    self
+      .route
+      .flush_blocking(Duration::from_millis(timeout_ms as u64))
   }
 
   /// Leaves main, saying goodbye. Idempotent.
@@ -369,7 +270,9 @@ impl NativeRenderer {
 
 /// Attaches a new renderer to hub `hubId`; its doorbell calls
 /// `onDoorbell()` on this thread. With `announce` (JSON metadata) the hub
-/// gets a CONNECT frame. `null` if that hub is gone.
+/// gets a CONNECT frame: a renderer on another thread, whose invokes in
+/// flight then keep its thread alive (without, one on the hub's own thread,
+/// whose results JS settles there). `null` if that hub is gone.
 #[napi(catch_unwind)]
 pub fn attach_renderer(
   env: Env,
@@ -381,19 +284,25 @@ pub fn attach_renderer(
     Ok(h) => h,
     Err(_) => return Ok(None),
   };
-  let bell = Arc::new(TsfnBell::new(&env, on_doorbell)?);
+  let bell = TsfnBell::new(&env, on_doorbell)?;
   let inbox = Arc::new(Inbox::new(Box::new(SharedBell(bell.clone()))));
   let id = match hub.attach(inbox.clone()) {
     Ok(id) => id,
     Err(_) => return Ok(None),
   };
+  let holds = announce.is_some();
   if let Some(meta) = announce {
-    let f = super::frame(kind::CONNECT as u32, 1, id, 0, "", &Payload::Str(meta))
-      .map_err(|e| Error::from_reason(e.to_string()))?;
+    let f = crate::wire::encode(kind::CONNECT, 1, id, 0, b"", meta.as_bytes());
     if hub.push(f).is_err() {
       hub.detach(id);
       return Ok(None);
     }
   }
-  Ok(Some(NativeRenderer::new(Route::Hub(hub), id, inbox, bell)))
+  Ok(Some(NativeRenderer::new(
+    Route::Hub(hub),
+    id,
+    inbox,
+    bell,
+    holds,
+  )))
 }

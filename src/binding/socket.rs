@@ -23,12 +23,13 @@ use napi::threadsafe_function::UnknownReturnValue;
 use napi_derive::napi;
 
 use super::doorbell::{SharedBell, TsfnBell};
-use super::renderer::{NativeRenderer, Route};
+use super::renderer::NativeRenderer;
 use super::uv::{Deliver, Poll, Source};
 use super::{from_napi, to_js, Code, JsFailure};
 use crate::connection::Flow;
 use crate::error::IpcError;
 use crate::queue::Inbox;
+use crate::route::Route;
 use crate::transport::client::{handshake, Client, Connected};
 use crate::transport::server::{Listener, Reading};
 
@@ -221,7 +222,7 @@ pub fn open_socket_renderer(
   };
   let (id, main_pid, max_frame) = (c.id, c.main_pid, c.max_frame);
   let deliver = Deliver::new(&env, &on_doorbell);
-  let bell = Arc::new(TsfnBell::new(&env, on_doorbell).map_err(from_napi)?);
+  let bell = TsfnBell::new(&env, on_doorbell).map_err(from_napi)?;
   let inbox = Arc::new(Inbox::new(Box::new(SharedBell(bell.clone()))));
   let client = Client::open(c, inbox.clone()).map_err(|e| to_js(IpcError::io(&e)))?;
   // The poll closes itself when the connection ends (or the env goes).
@@ -232,7 +233,7 @@ pub fn open_socket_renderer(
     main_pid,
     max_frame,
   };
-  Ok(Some(NativeRenderer::new(route, id, inbox, bell)))
+  Ok(Some(NativeRenderer::new(route, id, inbox, bell, true)))
 }
 
 /// Where and how a hub listens (see `NativeHub.listen`).
