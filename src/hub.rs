@@ -60,6 +60,19 @@ pub fn next_renderer_id() -> u32 {
   NEXT_RENDERER.fetch_add(1, Ordering::Relaxed)
 }
 
+/// The port ends carried by the `CODEC_PORTS` frames of a run of frames.
+fn carried_in_run(run: &[u8]) -> Vec<crate::ports::EndId> {
+  let mut ends = Vec::new();
+  let mut rest = run;
+  while let Ok(Some((f, n))) = wire::parse(rest, usize::MAX) {
+    if f.codec == crate::ports::CODEC_PORTS {
+      ends.extend(crate::ports::ipc_carried(&rest[..n]));
+    }
+    rest = &rest[n..];
+  }
+  ends
+}
+
 /// A renderer attached to a hub.
 pub struct Link {
   /// The renderer's id (its WebContents id).
@@ -287,7 +300,22 @@ impl Hub {
       let link = lock(&self.links).get(&renderer).cloned();
       let Some(l) = link else { continue };
       self.counted_out.add_all(run);
-      if l.inbox.push_quiet(run.to_vec()).is_ok() && !touched.contains(&renderer) {
+      // Port ends in ipc messages to another process: its relay holds them
+      // once they are queued (what was posted to them follows).
+      let shipped = match &l.relay {
+        Some(_) => carried_in_run(run),
+        None => Vec::new(),
+      };
+      if l.inbox.push_quiet(run.to_vec()).is_err() {
+        for e in shipped {
+          crate::ports::table().close(e);
+        }
+        continue;
+      }
+      if let (Some(r), false) = (&l.relay, shipped.is_empty()) {
+        r.ship_out(&shipped);
+      }
+      if !touched.contains(&renderer) {
         touched.push(renderer);
       }
     }
