@@ -87,5 +87,18 @@ describe('A port in the message but not in the transfer list', SUITE, () => {
     a.port1.postMessage(m)
     const { data } = await got
     assert.equal(data.self, data)
+    // A port deep in a large cyclic message is found too.
+    const b = new MessageChannelMain()
+    closeAfter(t, b.port1, b.port2)
+    const root = { kids: [] }
+    let at = root
+    for (let i = 0; i < 40; i++) {
+      const kid = { up: at, root, kids: [] }
+      at.kids.push(kid)
+      at = kid
+    }
+    at.kids.push({ port: b.port1 })
+    assert.throws(() => a.port1.postMessage(root), stray)
+    a.port1.postMessage(root, [b.port1])
   })
 })

@@ -713,11 +713,17 @@ const notTransferred = () =>
  */
 function checkNoStrayPort(message, ports) {
   const stack = [message]
-  const seen = new Set()
+  // Small messages are walked without a Set (one per post showed in
+  // profiles); past 16 objects, each is visited once (cycles end).
+  let seen = null
+  let count = 0
   while (stack.length !== 0) {
     const v = stack.pop()
-    if (seen.has(v)) continue
-    seen.add(v)
+    if (++count > 16) {
+      if (seen === null) seen = new Set()
+      if (seen.has(v)) continue
+      seen.add(v)
+    }
     if (isPort(v)) {
       if (!ports.includes(v)) throw notTransferred()
       continue
