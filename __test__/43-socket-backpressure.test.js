@@ -93,3 +93,41 @@ describe('listen({ maxQueueBytes }) bounds what main reads ahead', { timeout: 12
     assert.ok(most <= 3 * BOUND, `main's queue held ${most} bytes (bound ${BOUND})`)
   })
 })
+
+describe('main flooding a busy child', { timeout: 120_000 }, () => {
+  // fork IPC: main holds what the child has not read (1,094 MB for 1 GiB),
+  // the child ~87 MB. Before reads moved to the JS thread, the child's IO
+  // thread read it all into memory too (1,083 MB). Main's JS batch and its
+  // Rust outbox must not hold two copies either.
+  const N = 8192 // x 64 KiB = 512 MiB
+  const DATA_MB = (N * SIZE) / (1024 * 1024)
+  it(`${N} x 64 KiB wc.send to a child blocked ${BLOCK_MS} ms: the child reads nothing ahead, main holds one copy`, async (t) => {
+    const hub = new IpcMain()
+    let child = null
+    t.after(async () => {
+      await hub.close()
+      if (child !== null && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    })
+    const ready = new Promise((resolve) => hub.once('ready', resolve))
+    const done = new Promise((resolve) => hub.handle('done', (event, got, bad, hwmKb) => resolve({ got, bad, hwmKb })))
+    const wc = await hub.fork(path.join(__dirname, 'fixtures', 'busy-child.js'), [String(N), String(BLOCK_MS)])
+    child = wc.process
+    await ready
+    const before = peakRssMb()
+    wc.send('block')
+    // One Buffer, rewritten: what main holds is what it queued, not garbage.
+    const b = Buffer.alloc(SIZE)
+    for (let i = 0; i < N; i++) {
+      b.writeUInt32LE(i, 0)
+      b.writeUInt32LE(i ^ 0x5a5a5a5a, SIZE - 4)
+      wc.send('chunk', b)
+      if (i % 256 === 255) await new Promise(setImmediate)
+    }
+    const { got, bad, hwmKb } = await done
+    const mainGrew = peakRssMb() - before
+    assert.equal(bad, null)
+    assert.equal(got, N)
+    assert.ok(hwmKb / 1024 < 300, `the child's peak RSS ${(hwmKb / 1024).toFixed(0)} MB for ${DATA_MB} MB sent`)
+    assert.ok(mainGrew < DATA_MB * 1.4, `main grew ${mainGrew.toFixed(0)} MB for ${DATA_MB} MB queued`)
+  })
+})
