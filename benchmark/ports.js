@@ -168,17 +168,30 @@ function renderer(role, node, serve) {
     }
     if (took) took()
   })
-  // One message listener at a time per side, for the round being timed.
+  // One persistent listener per side; each call waits for the next answer.
+  let answer = null
+  const take = (data) => {
+    const r = answer
+    answer = null
+    if (r !== null) r(data)
+  }
+  let listening = false
+  const listen = () => {
+    if (listening) return
+    listening = true
+    port.onmessage = (ev) => take(ev.data)
+    if (node) node.on('message', take)
+  }
   const ask = {
     ours: (m) =>
       new Promise((resolve) => {
-        port.onmessage = (ev) => resolve(ev.data)
+        answer = resolve
         port.postMessage(m)
       }),
     base: node
       ? (m) =>
           new Promise((resolve) => {
-            node.once('message', resolve)
+            answer = resolve
             node.postMessage(m)
           })
       : (m) => ipcRenderer.invoke('ping', m),
@@ -190,6 +203,7 @@ function renderer(role, node, serve) {
         took = () => resolve(true)
       }),
     async rtt({ which, n, warm }) {
+      listen()
       const call = () => ask[which](msg)
       const first = await call()
       if (first.id !== 7 || first.list[2] !== 3) throw new Error('wrong answer')
@@ -204,6 +218,7 @@ function renderer(role, node, serve) {
         const done = () => {
           if (++got !== n) return
           if (which === 'base') node.off('message', done)
+          else port.onmessage = null
           resolve(n / ((util.now() - t0) / 1e9))
         }
         if (which === 'ours') {
@@ -213,6 +228,7 @@ function renderer(role, node, serve) {
           node.on('message', done)
           for (let i = 0; i < n; i++) node.postMessage(i)
         }
+        // (burst rounds and rtt rounds never share a run: see mainProcess)
       })
     },
   })
