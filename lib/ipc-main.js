@@ -30,12 +30,36 @@ const {
 } = require('./web-contents')
 const links = require('./links')
 
+const { threadId } = require('node:worker_threads')
 const kHubState = Symbol('ipc-main.hubState')
 const diagnostics = require('./diagnostics')
 const { buildStats, LocalCounters } = diagnostics
 const { kPortEnds, mainPorts, CODEC_PORTS, decodeIpcPorts } = require('./ports')
 /** The largest frame a socket renderer reads (from its handshake). */
 const kMaxFrame = Symbol('ipc-main.maxFrame')
+const kHeld = Symbol('ipc-main.held')
+
+/**
+ * Renderers on other threads that connect()ed by themselves (a plain Worker
+ * with `connect(hub.threadAddress)`; spawnWorker's own workers are pumped on
+ * their Worker's 'exit') hold this thread's loop while connected, with one
+ * idle interval. Such a renderer pushes its DISCONNECT while its thread
+ * ends, and main's loop could see the Worker's 'exit', find nothing else
+ * alive and stop before the (unref'd) doorbell delivered it: its last
+ * messages and 'destroyed' would only come at 'beforeExit', after a test
+ * runner has given up on the test. As a forked child keeps its hub alive,
+ * so does a connected thread.
+ */
+let heldThreads = 0
+let holdTimer = null
+function holdThread(on) {
+  heldThreads += on ? 1 : -1
+  if (heldThreads > 0 && holdTimer === null) holdTimer = setInterval(() => {}, 1 << 30)
+  else if (heldThreads === 0 && holdTimer !== null) {
+    clearInterval(holdTimer)
+    holdTimer = null
+  }
+}
 
 /** An own, non-enumerable, writable property (internal state). */
 function hide(target, key, value) {
@@ -367,6 +391,9 @@ class Hub {
     if (waiter !== undefined) {
       this.expected.delete(meta.nonce)
       waiter(wc)
+    } else if (meta.kind === 'worker' && meta.threadId !== threadId) {
+      wc[kHeld] = true
+      holdThread(true)
     }
   }
 
@@ -464,6 +491,10 @@ class Hub {
   gone(wc, crashed) {
     // A child that went away: its relay closed the ends it held (Rust).
     this.contents.delete(wc.id)
+    if (wc[kHeld] === true) {
+      wc[kHeld] = false
+      holdThread(false)
+    }
     wc[kLink].close()
     destroy(wc, crashed)
     rejectCalls(wc)
