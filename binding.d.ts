@@ -231,6 +231,12 @@ export declare function portPostFrames(frames: Uint8Array): boolean
 export declare function portPostStr(from: number, codec: number, ends: Array<number>, payload: string): number
 
 /**
+ * Port frames main's relays moved between a child's socket and the table
+ * without JS (`ipcMain.stats().ports.relayed`).
+ */
+export declare function portRelayed(): number
+
+/**
  * As `socketConnectSync`, off the JS thread: resolves with the handle, or
  * with the error (its `code` set) for JS to throw.
  */

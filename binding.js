@@ -848,5 +848,6 @@ module.exports.portEntangle = nativeBinding.portEntangle
 module.exports.portPostBytes = nativeBinding.portPostBytes
 module.exports.portPostFrames = nativeBinding.portPostFrames
 module.exports.portPostStr = nativeBinding.portPostStr
+module.exports.portRelayed = nativeBinding.portRelayed
 module.exports.socketConnect = nativeBinding.socketConnect
 module.exports.socketConnectSync = nativeBinding.socketConnectSync

@@ -125,6 +125,13 @@ export interface IpcStats {
   queueBytes: number;
   /** Renderers currently attached. */
   renderers: number;
+  /** Message-port traffic of this process (every hub's), since it started. */
+  ports: {
+    /** Port frames main's Rust relays moved between a child process's socket and their peers (other threads, other children), without main's JavaScript. */
+    relayed: number;
+    /** Port frames from other threads or processes that main's JavaScript thread delivered to its own ports. */
+    deliveredToJs: number;
+  };
 }
 
 // ---------------------------------------------------------------------------

@@ -33,8 +33,7 @@ const links = require('./links')
 const kHubState = Symbol('ipc-main.hubState')
 const diagnostics = require('./diagnostics')
 const { buildStats, LocalCounters } = diagnostics
-const { kPortEnds, mainPorts, CODEC_PORTS, decodeIpcPorts, PORT_MESSAGE, PORT_CLOSE, PortLink } = require('./ports')
-const kPortLink = Symbol('ipc-main.portLink')
+const { kPortEnds, mainPorts, CODEC_PORTS, decodeIpcPorts } = require('./ports')
 /** The largest frame a socket renderer reads (from its handshake). */
 const kMaxFrame = Symbol('ipc-main.maxFrame')
 
@@ -165,12 +164,23 @@ class IpcMain extends IpcScope {
    */
   stats() {
     const hub = this[kHubState].hub
-    if (hub === null) return buildStats(null, null, [0, 0, 0])
-    const depth = hub.native.depth()
-    // In-process messages wait in the hub's JS lane, not in Rust.
-    depth[0] += hub.lane.size
-    return buildStats(hub.native.counters(), hub.localCounters, depth)
+    let stats
+    if (hub === null) stats = buildStats(null, null, [0, 0, 0])
+    else {
+      const depth = hub.native.depth()
+      // In-process messages wait in the hub's JS lane, not in Rust.
+      depth[0] += hub.lane.size
+      stats = buildStats(hub.native.counters(), hub.localCounters, depth)
+    }
+    stats.ports = portStats()
+    return stats
   }
+}
+
+/** Process-wide port counters (docs/api.md stats()). */
+function portStats() {
+  const ports = require('./ports')
+  return { relayed: require('./native').portRelayed(), deliveredToJs: ports.counters.hostFrames }
 }
 
 /** The hub of a top-level IpcMain, made on first need. */
@@ -290,17 +300,8 @@ class Hub {
     }
     const wc = this.contents.get(renderer)
     if (wc === undefined) return
-    if (kind === PORT_MESSAGE || kind === PORT_CLOSE) {
-      // A child's port traffic, relayed here (lib/ports.js PortLink).
-      if (!wc[kLink].viaSocket) return
-      try {
-        this.portLink(wc).receive(kind, codec, request, channel, buf, start, end)
-      } catch (err) {
-        // Bytes from another process that are not a port frame: dropped.
-        console.error(`ipc-main: dropped a port frame from renderer #${renderer}: ${err.message}`)
-      }
-      return
-    }
+    // A child's port frames are routed by its connection's relay in Rust
+    // (src/ports.rs Relay): none reaches main's JS.
     let args = null
     if (kind !== KIND.DISCONNECT) {
       try {
@@ -438,36 +439,17 @@ class Hub {
    * `(event, message)` and the ports in `event.ports`, through `wc`'s link
    * (in-process, the clone and its ports stay in JS; to a worker the ends
    * go by id, CODEC_PORTS, routed by src/ports.rs; to a child process
-   * through its PortLink: docs/architecture.md "ports").
+   * too: its connection's relay holds them, src/ports.rs Relay).
    */
   postTo(wc, channel, message, transfer) {
     const { data, ends } = require('./ports').prepareIpc(message, transfer)
     wc[kLink].postMessage(channel, data, ends)
   }
 
-  /** The port relay of a socket renderer (made on first use). */
-  portLink(wc) {
-    let link = wc[kPortLink]
-    if (link === undefined) {
-      link = new PortLink((kind, request, channel, enc) => {
-        if (wc.isDestroyed()) return
-        try {
-          this.sendTo(wc, kind, request, channel, enc)
-        } catch (err) {
-          // Over the child's frame limit: that message cannot go (the
-          // relay has no caller to throw to).
-          console.error(`ipc-main: dropped a port message for renderer #${wc.id}: ${err.message}`)
-        }
-      })
-      wc[kPortLink] = link
-    }
-    return link
-  }
-
   /** A CODEC_PORTS payload from renderer `renderer` (a worker's or a child's). */
   decodePorts(renderer, buf, start, end) {
-    const wc = this.contents.get(renderer)
-    return decodeIpcPorts(buf, start, end, wc !== undefined && wc[kLink].viaSocket ? this.portLink(wc) : null)
+    // A child's ids were made main's by its connection's relay as it read them.
+    return decodeIpcPorts(buf, start, end)
   }
 
   /**
@@ -480,8 +462,7 @@ class Hub {
 
   /** Main forgets `wc`'s renderer for good: 'destroyed'. */
   gone(wc, crashed) {
-    // A child that went away closes the ends it held (their peers get 'close').
-    wc[kPortLink]?.gone()
+    // A child that went away: its relay closed the ends it held (Rust).
     this.contents.delete(wc.id)
     wc[kLink].close()
     destroy(wc, crashed)

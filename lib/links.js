@@ -61,13 +61,9 @@ class ThreadLink {
   }
 
   postMessage(channel, data, ends) {
-    // The ends leave this thread by id (src/ports.rs routes them).
-    this.send(KIND.MESSAGE, 0, channel, ends.length === 0 ? encode([data]) : ports().encodeIpcPorts(data, ends, this.portLink()))
-  }
-
-  /** What relays this renderer's port traffic: none on a thread of this process. */
-  portLink() {
-    return null
+    // The ends leave this thread by id (src/ports.rs routes them; to a
+    // child, its connection's relay holds them once the frame is queued).
+    this.send(KIND.MESSAGE, 0, channel, ends.length === 0 ? encode([data]) : ports().encodeIpcPorts(data, ends))
   }
 
   encode(list) {
@@ -99,11 +95,6 @@ class SocketLink extends ThreadLink {
   ended(explicit) {
     const socket = require('./socket')
     return socket.socketEnded(this.wc, explicit) ? socket.childCrashed(this.wc) : null
-  }
-
-  portLink() {
-    // Another process: its ends go through the hub's relay for it.
-    return this.hub.portLink(this.wc)
   }
 
   close() {

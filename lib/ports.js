@@ -535,9 +535,9 @@ function frameBytes(kind, target, ids, enc) {
 // (channel '='); its payload is the carried ids (sender's namespace), then
 // the message, as a port frame's.
 //
-// This relay runs in JS on each side (main's JS thread relays a child's
-// port traffic); docs/architecture.md "ports" has the Rust design that takes
-// main's JS out of it.
+// This relay runs in JS in the child only; main's side of every child
+// connection is src/ports.rs `Relay` (in Rust, in the socket read path), so
+// main's JS thread relays nothing (docs/architecture.md "ports").
 
 /** Gateway ends of this thread, by id: `{ link, id, remote, twin }`. */
 const gateways = new Map()
@@ -702,6 +702,59 @@ function checkTransfer(source, list, invalid) {
   return list
 }
 
+const notTransferred = () =>
+  dataCloneError('A MessagePort could not be cloned because it was not transferred.')
+
+/**
+ * The DOM rule: a port inside `message` that is not in the transfer list
+ * throws `DataCloneError` (before anything is cloned or neutered). Walks
+ * what a structured clone would read: arrays, own enumerable properties,
+ * Map and Set entries; binary data and strings are not entered.
+ */
+function checkNoStrayPort(message, ports) {
+  const stack = [message]
+  // Small messages are walked without a Set (one per post showed in
+  // profiles); past 16 objects, each is visited once (cycles end).
+  let seen = null
+  let count = 0
+  while (stack.length !== 0) {
+    const v = stack.pop()
+    if (++count > 16) {
+      if (seen === null) seen = new Set()
+      if (seen.has(v)) continue
+      seen.add(v)
+    }
+    if (isPort(v)) {
+      if (!ports.includes(v)) throw notTransferred()
+      continue
+    }
+    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof Date || v instanceof RegExp) continue
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x = v[i]
+        if (typeof x === 'object' && x !== null) stack.push(x)
+      }
+      continue
+    }
+    if (v instanceof Map) {
+      for (const [k, x] of v) {
+        if (typeof k === 'object' && k !== null) stack.push(k)
+        if (typeof x === 'object' && x !== null) stack.push(x)
+      }
+      continue
+    }
+    if (v instanceof Set) {
+      for (const x of v) if (typeof x === 'object' && x !== null) stack.push(x)
+      continue
+    }
+    const keys = Object.keys(v)
+    for (let i = 0; i < keys.length; i++) {
+      const x = v[keys[i]]
+      if (typeof x === 'object' && x !== null) stack.push(x)
+    }
+  }
+}
+
 /**
  * Takes the endpoints out of checked ports: each port is neutered here
  * (posting to it does nothing, transferring it again throws).
@@ -746,6 +799,7 @@ function encodeMessage(message, fail) {
  */
 function prepare(source, message, list, invalid, fail) {
   const ports = list.length === 0 ? list : checkTransfer(source, list, invalid)
+  if (typeof message === 'object' && message !== null) checkNoStrayPort(message, ports)
   // A port whose peer is on another thread sends bytes: encode once, no clone first.
   const end = source === null ? null : source[kEnd]
   const data = end !== null && end.id !== 0 ? encodeMessage(message, fail) : cloneMessage(message, fail)

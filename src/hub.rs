@@ -60,12 +60,27 @@ pub fn next_renderer_id() -> u32 {
   NEXT_RENDERER.fetch_add(1, Ordering::Relaxed)
 }
 
+/// The port ends carried by the `CODEC_PORTS` frames of a run of frames.
+fn carried_in_run(run: &[u8]) -> Vec<crate::ports::EndId> {
+  let mut ends = Vec::new();
+  let mut rest = run;
+  while let Ok(Some((f, n))) = wire::parse(rest, usize::MAX) {
+    if f.codec == crate::ports::CODEC_PORTS {
+      ends.extend(crate::ports::ipc_carried(&rest[..n]));
+    }
+    rest = &rest[n..];
+  }
+  ends
+}
+
 /// A renderer attached to a hub.
 pub struct Link {
   /// The renderer's id (its WebContents id).
   pub renderer: u32,
   /// The renderer's own inbox: frames from main go here.
   pub inbox: Arc<Inbox>,
+  /// A renderer in another process: the port relay of its connection.
+  pub relay: Option<Arc<crate::ports::Relay>>,
 }
 
 /// Messages and bytes per frame kind, in (renderer -> main, through the
@@ -172,8 +187,42 @@ impl Hub {
     if self.is_closed() {
       return Err(IpcError::Disconnected);
     }
-    links.insert(renderer, Arc::new(Link { renderer, inbox }));
+    links.insert(
+      renderer,
+      Arc::new(Link {
+        renderer,
+        inbox,
+        relay: None,
+      }),
+    );
     Ok(renderer)
+  }
+
+  /// Attaches a renderer of another process whose outbox is `out`, with
+  /// the port relay of its connection.
+  ///
+  /// # Errors
+  /// [`IpcError::Disconnected`] once the hub is closed.
+  pub fn attach_socket(
+    &self,
+    out: Arc<Inbox>,
+    max_frame: usize,
+  ) -> Result<(u32, Arc<crate::ports::Relay>)> {
+    let renderer = next_renderer_id();
+    let relay = crate::ports::Relay::new(renderer, out.clone(), max_frame);
+    let mut links = lock(&self.links);
+    if self.is_closed() {
+      return Err(IpcError::Disconnected);
+    }
+    links.insert(
+      renderer,
+      Arc::new(Link {
+        renderer,
+        inbox: out,
+        relay: Some(relay.clone()),
+      }),
+    );
+    Ok((renderer, relay))
   }
 
   /// Detaches a renderer; its blocked `sendSync`, if any, fails with
@@ -251,7 +300,22 @@ impl Hub {
       let link = lock(&self.links).get(&renderer).cloned();
       let Some(l) = link else { continue };
       self.counted_out.add_all(run);
-      if l.inbox.push_quiet(run.to_vec()).is_ok() && !touched.contains(&renderer) {
+      // Port ends in ipc messages to another process: its relay holds them
+      // once they are queued (what was posted to them follows).
+      let shipped = match &l.relay {
+        Some(_) => carried_in_run(run),
+        None => Vec::new(),
+      };
+      if l.inbox.push_quiet(run.to_vec()).is_err() {
+        for e in shipped {
+          crate::ports::table().close(e);
+        }
+        continue;
+      }
+      if let (Some(r), false) = (&l.relay, shipped.is_empty()) {
+        r.ship_out(&shipped);
+      }
+      if !touched.contains(&renderer) {
         touched.push(renderer);
       }
     }
@@ -267,9 +331,22 @@ impl Hub {
     match link {
       Some(l) => {
         self.counted_out.add(&frame);
-        l.inbox
-          .push_quiet(frame)
-          .map_err(|_| IpcError::NoRenderer(renderer))
+        // Port ends in an ipc message to another process: its relay holds
+        // them once the message is queued (what was posted to them follows).
+        let shipped = match &l.relay {
+          Some(_) => crate::ports::ipc_carried(&frame),
+          None => Vec::new(),
+        };
+        if l.inbox.push_quiet(frame).is_err() {
+          for e in shipped {
+            crate::ports::table().close(e);
+          }
+          return Err(IpcError::NoRenderer(renderer));
+        }
+        if let (Some(r), false) = (&l.relay, shipped.is_empty()) {
+          r.ship_out(&shipped);
+        }
+        Ok(())
       }
       None => Err(IpcError::NoRenderer(renderer)),
     }

@@ -176,3 +176,10 @@ pub fn port_close(end: u32) {
 pub fn port_count() -> u32 {
   ports::table().len() as u32
 }
+
+/// Port frames main's relays moved between a child's socket and the table
+/// without JS (`ipcMain.stats().ports.relayed`).
+#[napi(catch_unwind)]
+pub fn port_relayed() -> f64 {
+  ports::relayed() as f64
+}

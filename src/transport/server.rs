@@ -420,8 +420,14 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
     return;
   }
   let hub = &shared.hub;
-  let id = match hub.attach(conn.out.clone()) {
-    Ok(id) => id,
+  // What main may send it: the client reads with main's limit, or with a
+  // smaller one it named. Main's JS checks it when it builds a frame, so an
+  // oversized send fails at its caller instead of ending this connection.
+  let max_frame = hello
+    .max_frame
+    .map_or(shared.max_frame, |m| m.min(shared.max_frame));
+  let (id, relay) = match hub.attach_socket(conn.out.clone(), max_frame) {
+    Ok(a) => a,
     Err(_) => return refuse(&mut guard, &who, false, "main is closing"),
   };
   // The answer is queued first and written only after main has heard of
@@ -451,12 +457,6 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
     conns.insert(id, conn.clone());
     guard.attached = Some(id);
   }
-  // What main may send it: the client reads with main's limit, or with a
-  // smaller one it named. Main's JS checks it when it builds a frame, so an
-  // oversized send fails at its caller instead of ending this connection.
-  let max_frame = hello
-    .max_frame
-    .map_or(shared.max_frame, |m| m.min(shared.max_frame));
   let meta = json!({
     "kind": "process",
     "pid": peer_pid.or(hello.pid).unwrap_or(0),
@@ -471,6 +471,7 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
     conn: conn.clone(),
     reader,
     id,
+    relay,
     who,
     explicit: false,
     // Not armed until the hub heard of it (see below).
@@ -500,6 +501,21 @@ async fn serve(stream: UnixStream, shared: Arc<Shared>) {
   }
 }
 
+/// An ipc message from a child that carries its port ends: their ids
+/// become main's (fresh ends whose twins the relay holds), in place.
+fn adopt_ports(relay: &Arc<crate::ports::Relay>, frame: &mut [u8]) -> crate::error::Result<()> {
+  let ch = u32::from_le_bytes([frame[16], frame[17], frame[18], frame[19]]) as usize;
+  let at = wire::HEADER_LEN + ch;
+  let ok = frame
+    .get_mut(at..)
+    .is_some_and(|p| relay.adopt_in_payload(p));
+  if ok {
+    Ok(())
+  } else {
+    Err(IpcError::BadFrame("a malformed port list"))
+  }
+}
+
 /// The reading side takes over the connection and its teardown.
 fn hand_over(mut reading: Reading, guard: &mut Teardown) -> Reading {
   reading.ended = false;
@@ -517,6 +533,8 @@ pub struct Reading {
   conn: Arc<Conn>,
   reader: FrameReader,
   id: u32,
+  /// Routes this connection's port frames (`crate::ports::Relay`).
+  relay: Arc<crate::ports::Relay>,
   who: String,
   explicit: bool,
   ended: bool,
@@ -572,6 +590,8 @@ impl Reading {
     }
     let hub = self.shared.hub.clone();
     let id = self.id;
+    let relay = &self.relay;
+    let who = &self.who;
     let explicit = &mut self.explicit;
     // Small frames of one wake-up go to the hub as one entry (one copy, one
     // lock); a large one alone, in its own buffer.
@@ -584,9 +604,16 @@ impl Reading {
         | kind::INVOKE
         | kind::CANCEL
         | kind::INVOKE_REPLY_OK
-        | kind::INVOKE_REPLY_ERR
-        | kind::PORT_MESSAGE
-        | kind::PORT_CLOSE => {}
+        | kind::INVOKE_REPLY_ERR => {}
+        kind::PORT_MESSAGE | kind::PORT_CLOSE => {
+          // Routed here, on the reading thread: main's JS never sees it.
+          if let Err(why) = relay.receive(f.kind, f.codec, f.request, f.channel, f.payload) {
+            log(format_args!(
+              "dropped a port frame from renderer #{id}{who}: {why}"
+            ));
+          }
+          return Ok(Next::Go);
+        }
         kind::DISCONNECT => {
           *explicit = true;
           return Ok(Next::Stop);
@@ -600,18 +627,25 @@ impl Reading {
       if !codec_allowed(f.codec) {
         return Err(IpcError::BadFrame("unknown payload codec"));
       }
+      let ports = f.codec == crate::ports::CODEC_PORTS;
       // The connection says who sent it, not the frame.
       match raw {
         Raw::Slice(bytes) => {
           let at = batch.len();
           batch.extend_from_slice(bytes);
           wire::set_renderer(&mut batch[at..], id);
+          if ports {
+            adopt_ports(relay, &mut batch[at..])?;
+          }
         }
         Raw::Owned(mut own) => {
           if !batch.is_empty() {
             hub.push_batch_quiet(std::mem::take(&mut batch))?;
           }
           wire::set_renderer(&mut own, id);
+          if ports {
+            adopt_ports(relay, &mut own)?;
+          }
           hub.push_quiet(own)?;
         }
       }
@@ -660,6 +694,9 @@ impl Reading {
 
   fn end(&mut self, end: ReadEnd, finish: bool) {
     self.ended = true;
+    // The child's ends close: their peers (here, in workers, in other
+    // children) get 'close'.
+    self.relay.gone();
     let id = self.id;
     let hub = &self.shared.hub;
     lock(&self.shared.conns).remove(&id);
