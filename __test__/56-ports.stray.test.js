@@ -1,9 +1,10 @@
 'use strict'
 
-// The DOM rule (HTML structured clone; a browser's postMessage): a
-// MessagePort inside the message but not in the transfer list throws
-// DataCloneError, and nothing is sent or neutered. On MessagePortMain, DOM
-// ports, wc.postMessage and ipcRenderer.postMessage.
+// A MessagePort inside the message but not in the transfer list throws,
+// and nothing is sent or neutered: on a DOM port the DOM's DataCloneError
+// (a browser's postMessage); on MessagePortMain, wc.postMessage and
+// ipcRenderer.postMessage, Electron's serializer error, `An object could
+// not be cloned.` (research/electron-contract.md §10.3).
 
 const { describe, it } = require('node:test')
 const assert = require('node:assert/strict')
@@ -12,6 +13,7 @@ const { MessageChannelMain, MessageChannel } = require('..')
 const { SUITE, setup, webContentsOf, next } = require('./helpers')
 
 const stray = { name: 'DataCloneError', message: 'A MessagePort could not be cloned because it was not transferred.' }
+const strayElectron = { name: 'Error', message: 'An object could not be cloned.' }
 
 /** Messages that hide `p` somewhere a structured clone would look. */
 const hiding = (p) => [p, { p }, [1, [2, { deep: p }]], new Map([['k', p]]), new Map([[p, 1]]), new Set([p])]
@@ -23,17 +25,17 @@ function closeAfter(t, ...ports) {
 }
 
 describe('A port in the message but not in the transfer list', SUITE, () => {
-  it('throws DataCloneError from MessagePortMain#postMessage; nothing sent, nothing neutered', async (t) => {
+  it('throws Electron\'s clone error from MessagePortMain#postMessage; nothing sent, nothing neutered', async (t) => {
     const a = new MessageChannelMain()
     const b = new MessageChannelMain()
     closeAfter(t, a.port1, a.port2, b.port1, b.port2)
     const got = []
     a.port2.on('message', (e) => got.push(e.data))
     a.port2.start()
-    for (const m of hiding(b.port1)) assert.throws(() => a.port1.postMessage(m), stray)
+    for (const m of hiding(b.port1)) assert.throws(() => a.port1.postMessage(m), strayElectron)
     // Also when other ports are transferred, and for the source port itself.
-    assert.throws(() => a.port1.postMessage({ x: b.port1 }, [b.port2]), stray)
-    assert.throws(() => a.port1.postMessage({ self: a.port1 }), stray)
+    assert.throws(() => a.port1.postMessage({ x: b.port1 }, [b.port2]), strayElectron)
+    assert.throws(() => a.port1.postMessage({ self: a.port1 }), strayElectron)
     // b.port2 was not neutered by the failed post: it can still go.
     const last = new Promise((resolve) => a.port2.once('message', resolve))
     a.port1.postMessage('last', [b.port2])
@@ -55,16 +57,16 @@ describe('A port in the message but not in the transfer list', SUITE, () => {
     assert.equal(await got, 'ok')
   })
 
-  it('throws DataCloneError from wc.postMessage and ipcRenderer.postMessage', async (t) => {
+  it('throws Electron\'s clone error from wc.postMessage and ipcRenderer.postMessage', async (t) => {
     const { hub, r } = setup(t)
     const wc = await webContentsOf(hub, r)
     const main = new MessageChannelMain()
     const dom = new MessageChannel()
     closeAfter(t, main.port1, main.port2, dom.port1, dom.port2)
-    for (const m of hiding(main.port1)) assert.throws(() => wc.postMessage('c', m), stray)
-    assert.throws(() => wc.postMessage('c', { p: main.port1 }, [main.port2]), stray)
-    for (const m of hiding(dom.port1)) assert.throws(() => r.postMessage('c', m), stray)
-    assert.throws(() => r.postMessage('c', { p: dom.port1 }, [dom.port2]), stray)
+    for (const m of hiding(main.port1)) assert.throws(() => wc.postMessage('c', m), strayElectron)
+    assert.throws(() => wc.postMessage('c', { p: main.port1 }, [main.port2]), strayElectron)
+    for (const m of hiding(dom.port1)) assert.throws(() => r.postMessage('c', m), strayElectron)
+    assert.throws(() => r.postMessage('c', { p: dom.port1 }, [dom.port2]), strayElectron)
     const toR = next(r, 'c')
     const toMain = next(hub, 'c')
     wc.postMessage('c', 'to r', [main.port2])
@@ -98,7 +100,7 @@ describe('A port in the message but not in the transfer list', SUITE, () => {
       at = kid
     }
     at.kids.push({ port: b.port1 })
-    assert.throws(() => a.port1.postMessage(root), stray)
+    assert.throws(() => a.port1.postMessage(root), strayElectron)
     a.port1.postMessage(root, [b.port1])
   })
 })

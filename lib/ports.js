@@ -706,12 +706,15 @@ const notTransferred = () =>
   dataCloneError('A MessagePort could not be cloned because it was not transferred.')
 
 /**
- * The DOM rule: a port inside `message` that is not in the transfer list
- * throws `DataCloneError` (before anything is cloned or neutered). Walks
+ * A port inside `message` that is not in the transfer list throws
+ * `stray()` before anything is cloned or neutered: the DOM's
+ * `DataCloneError` on a DOM port, Electron's serializer error (`An object
+ * could not be cloned.`, research/electron-contract.md §10.3) on the
+ * Electron APIs (MessagePortMain, wc.postMessage, ipcRenderer.postMessage). Walks
  * what a structured clone would read: arrays, own enumerable properties,
  * Map and Set entries; binary data and strings are not entered.
  */
-function checkNoStrayPort(message, ports) {
+function checkNoStrayPort(message, ports, stray) {
   const stack = [message]
   // Small messages are walked without a Set (one per post showed in
   // profiles); past 16 objects, each is visited once (cycles end).
@@ -725,7 +728,7 @@ function checkNoStrayPort(message, ports) {
       seen.add(v)
     }
     if (isPort(v)) {
-      if (!ports.includes(v)) throw notTransferred()
+      if (!ports.includes(v)) throw stray()
       continue
     }
     if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof Date || v instanceof RegExp) continue
@@ -797,9 +800,9 @@ function encodeMessage(message, fail) {
  * then), then neuters the transferred ports.
  * @returns {{ data: unknown, ends: Endpoint[] }}
  */
-function prepare(source, message, list, invalid, fail) {
+function prepare(source, message, list, invalid, fail, stray = fail) {
   const ports = list.length === 0 ? list : checkTransfer(source, list, invalid)
-  if (typeof message === 'object' && message !== null) checkNoStrayPort(message, ports)
+  if (typeof message === 'object' && message !== null) checkNoStrayPort(message, ports, stray)
   // A port whose peer is on another thread sends bytes: encode once, no clone first.
   const end = source === null ? null : source[kEnd]
   const data = end !== null && end.id !== 0 ? encodeMessage(message, fail) : cloneMessage(message, fail)
@@ -973,7 +976,7 @@ class MessagePort extends EventTarget {
    * @param {Array<MessagePort | MessagePortMain> | { transfer?: Array<MessagePort | MessagePortMain> }} [transfer]
    */
   postMessage(message, transfer) {
-    const { data, ends } = prepare(this, message, domTransfer(transfer), notValidPort, domCloneFailed)
+    const { data, ends } = prepare(this, message, domTransfer(transfer), notValidPort, domCloneFailed, notTransferred)
     const end = this[kEnd]
     if (end === null || end.closed) {
       for (const e of ends) closeEnd(e)

@@ -471,7 +471,7 @@ mod uv {
     static API: OnceLock<Option<Api>> = OnceLock::new();
     API
       .get_or_init(|| {
-        if !std::env::var_os("IPC_MAIN_DOORBELL").is_some_and(|v| v == "uv") {
+        if std::env::var_os("IPC_MAIN_DOORBELL").is_none_or(|v| v != "uv") {
           return None;
         }
         // SAFETY: each symbol is the libuv function of that name, whose
