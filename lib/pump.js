@@ -44,6 +44,46 @@ function onBeforeExit() {
   }
 }
 
+/**
+ * Channel names decoded recently: the same few channels recur in every
+ * batch, and a string made once is also hashed once (dispatch looks it up
+ * in Maps). Direct-mapped by a hash of the bytes; a slot holds the bytes it
+ * was decoded from, compared in full, so a hit is the very string
+ * `utf8Slice` would make. Names longer than CHANNEL_BYTES are not cached.
+ */
+const CHANNEL_SLOTS = 64
+const CHANNEL_BYTES = 32
+const channelStrings = new Array(CHANNEL_SLOTS).fill(null)
+const channelLens = new Uint8Array(CHANNEL_SLOTS)
+const channelBytes = Buffer.alloc(CHANNEL_SLOTS * CHANNEL_BYTES)
+
+/**
+ * `buf.utf8Slice(start, end)`, from the cache when those bytes were seen.
+ * @param {Buffer} buf
+ * @param {number} start
+ * @param {number} end
+ * @returns {string}
+ */
+function channelName(buf, start, end) {
+  const n = end - start
+  if (n > CHANNEL_BYTES) return buf.utf8Slice(start, end)
+  let h = n
+  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + buf[i]) | 0
+  const slot = h & (CHANNEL_SLOTS - 1)
+  const o = slot * CHANNEL_BYTES
+  const cached = channelStrings[slot]
+  if (cached !== null && channelLens[slot] === n) {
+    let i = 0
+    while (i < n && channelBytes[o + i] === buf[start + i]) i++
+    if (i === n) return cached
+  }
+  const s = buf.utf8Slice(start, end)
+  channelStrings[slot] = s
+  channelLens[slot] = n
+  buf.copy(channelBytes, o, start, end)
+  return s
+}
+
 class Pump {
   /**
    * @param {{ drain(maxFrames: number, maxBytes: number, recv: Buffer): number | Buffer | null }} native
@@ -115,7 +155,7 @@ class Pump {
           codec,
           b.readUInt32LE(at + 8),
           b.readUInt32LE(at + 12),
-          chEnd === at + HEADER_LEN ? '' : b.utf8Slice(at + HEADER_LEN, chEnd),
+          chEnd === at + HEADER_LEN ? '' : channelName(b, at + HEADER_LEN, chEnd),
           buf,
           start,
           stop,
@@ -155,4 +195,4 @@ function report(err) {
   })
 }
 
-module.exports = { Pump, report, flusher, BATCH_FRAMES }
+module.exports = { Pump, report, flusher, channelName, BATCH_FRAMES }

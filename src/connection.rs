@@ -108,6 +108,14 @@ impl FrameReader {
         && total <= self.limit
         && (self.start > 0 || self.buf.capacity() != total)
       {
+        if self.start == 0 && self.buf.capacity() < total {
+          // Grown where it is when the allocator can (realloc), instead
+          // of a fresh buffer and a copy of what was read of the frame.
+          self.buf.reserve_exact(total - self.buf.len());
+          if self.buf.capacity() == total {
+            return &mut self.buf;
+          }
+        }
         let mut own = Vec::with_capacity(total);
         own.extend_from_slice(&self.buf[self.start..]);
         self.buf = own;
@@ -668,6 +676,63 @@ mod tests {
       }
       let want: Vec<_> = (0..50u32).map(|i| (i, i as usize * 7)).collect();
       assert_eq!(got, want, "cut {cut}");
+      assert!(r.buffered().is_empty());
+    }
+  }
+
+  #[test]
+  fn large_frames_read_through_spare_come_out_whole_in_their_own_buffer() {
+    // Reads as `read_some` does them: into `spare()`, at most its room.
+    let sizes = [
+      10usize,
+      40 * 1024,
+      64 * 1024,
+      3,
+      100 * 1024,
+      64 * 1024 - 19,
+      7,
+    ];
+    let mut stream = Vec::new();
+    for (i, &n) in sizes.iter().enumerate() {
+      let payload: Vec<u8> = (0..n).map(|j| (i * 31 + j) as u8).collect();
+      wire::encode_into(&mut stream, kind::SEND, 1, 3, i as u32, b"ch", &payload);
+    }
+    for cap in [usize::MAX, 5000, 65_536, 70_000] {
+      let mut r = FrameReader::new(1 << 20);
+      let mut at = 0;
+      let mut got = Vec::new();
+      while got.len() < sizes.len() {
+        while let Some(raw) = r.next_raw().unwrap() {
+          let owned = matches!(raw, Raw::Owned(_));
+          let bytes = match raw {
+            Raw::Owned(v) => v,
+            Raw::Slice(s) => s.to_vec(),
+          };
+          got.push((bytes, owned));
+        }
+        let buf = r.spare();
+        let room = (buf.capacity() - buf.len()).min(cap).min(stream.len() - at);
+        if room == 0 && at == stream.len() {
+          break;
+        }
+        buf.extend_from_slice(&stream[at..at + room]);
+        at += room;
+      }
+      let mut want = Vec::new();
+      let mut off = 0;
+      for _ in &sizes {
+        let (_, n) = wire::parse(&stream[off..], usize::MAX).unwrap().unwrap();
+        want.push(stream[off..off + n].to_vec());
+        off += n;
+      }
+      assert_eq!(got.len(), sizes.len(), "cap {cap}");
+      for (i, (bytes, owned)) in got.iter().enumerate() {
+        assert_eq!(bytes, &want[i], "frame {i}, cap {cap}");
+        if cap == 65_536 && bytes.len() >= 64 * 1024 {
+          // Read 64 KiB at a time, a frame past that ends in its own buffer.
+          assert!(owned, "frame {i} not in its own buffer, cap {cap}");
+        }
+      }
       assert!(r.buffered().is_empty());
     }
   }
