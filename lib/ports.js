@@ -106,6 +106,22 @@ function pair() {
 }
 
 /**
+ * A port's postMessage once prepared: to its peer, or, from a closed or
+ * neutered port, nowhere (the ports it carried are closed).
+ * @param {MessagePortMain | MessagePort} port
+ * @param {unknown} data
+ * @param {Endpoint[]} ends
+ */
+function postFrom(port, data, ends) {
+  const end = port[kEnd]
+  if (end === null || end.closed) {
+    for (const e of ends) closeEnd(e)
+    return
+  }
+  post(end, data, ends)
+}
+
+/**
  * Queues a message at `end`'s peer. A disentangled end (closed, or its peer
  * closed) drops it, and closes the ends it carried.
  * @param {Endpoint} end
@@ -849,12 +865,7 @@ class MessagePortMain extends EventEmitter {
       list = transfer
     }
     const { data, ends } = prepare(this, message, list, notValidPort, cloneFailed)
-    const end = this[kEnd]
-    if (end === null || end.closed) {
-      for (const e of ends) closeEnd(e)
-      return
-    }
-    post(end, data, ends)
+    postFrom(this, data, ends)
   }
 
   /** Starts delivering messages (those queued so far first). */
@@ -977,12 +988,7 @@ class MessagePort extends EventTarget {
    */
   postMessage(message, transfer) {
     const { data, ends } = prepare(this, message, domTransfer(transfer), notValidPort, domCloneFailed, notTransferred)
-    const end = this[kEnd]
-    if (end === null || end.closed) {
-      for (const e of ends) closeEnd(e)
-      return
-    }
-    post(end, data, ends)
+    postFrom(this, data, ends)
   }
 
   /** Starts delivering messages (setting `onmessage` does this too). */
