@@ -4,20 +4,10 @@
 // threads and processes): no napi crossing and no Rust allocation per
 // message. The layout is src/wire.rs's; Rust checks every batch it takes.
 
-const { HEADER_LEN } = require('./frames')
+const { HEADER_LEN, worstLen } = require('./frames')
 
 /** Bytes of frames batched before a hand-over. */
 const BATCH_BYTES = 64 * 1024
-
-/**
- * The most bytes a frame can take: UTF-8 needs at most 3 bytes per UTF-16
- * unit. A frame whose bound passes BATCH_BYTES goes alone, not batched.
- * @param {string} channel
- * @param {string | Uint8Array} data
- */
-function worstLen(channel, data) {
-  return HEADER_LEN + channel.length * 3 + (typeof data === 'string' ? data.length * 3 : data.length)
-}
 
 class FrameBatch {
   /** @param {number} [size] */
@@ -122,4 +112,4 @@ class MainBatch {
   }
 }
 
-module.exports = { FrameBatch, MainBatch, worstLen, BATCH_BYTES }
+module.exports = { FrameBatch, MainBatch, BATCH_BYTES }

@@ -257,14 +257,6 @@ function cloneLocal(args) {
 }
 
 /**
- * Encodes one value (a handler's result, a returnValue) as a one-element list.
- * @param {unknown} value
- */
-function encodeValue(value) {
-  return encode([value])
-}
-
-/**
  * Decodes an argument list from `buf[start, end)`.
  * @param {number} codec
  * @param {Buffer} buf
@@ -314,20 +306,6 @@ function decodeLocal(enc) {
   }
 }
 
-/**
- * One buffer holding the codec byte then the payload (a sync reply slot).
- * @param {{ codec: number, data: string | Buffer }} enc
- */
-function toTagged(enc) {
-  const { codec, data } = enc
-  const isString = typeof data === 'string'
-  const out = Buffer.allocUnsafe(1 + (isString ? Buffer.byteLength(data) : data.length))
-  out[0] = codec
-  if (isString) out.utf8Write(data, 1)
-  else out.set(data, 1)
-  return out
-}
-
 /** @param {Buffer} buf codec byte then payload */
 function fromTagged(buf) {
   return decode(buf[0], buf, 1, buf.length)
@@ -352,10 +330,8 @@ module.exports = {
   CODEC_V8,
   encode,
   cloneLocal,
-  encodeValue,
   decode,
   decodeLocal,
-  toTagged,
   fromTagged,
   fromText,
 }

@@ -23,6 +23,16 @@ const KIND = Object.freeze({
 const HEADER_LEN = 20
 
 /**
+ * The most bytes a frame can take: UTF-8 needs at most 3 bytes per UTF-16
+ * unit. A frame whose bound passes a batch's size goes alone, not batched.
+ * @param {string} channel
+ * @param {string | Uint8Array} data
+ */
+function worstLen(channel, data) {
+  return HEADER_LEN + channel.length * 3 + (typeof data === 'string' ? data.length * 3 : data.length)
+}
+
+/**
  * Throws IPC_FRAME_TOO_LARGE if the frame for `channel` and the encoded
  * payload `enc` would exceed `limit` bytes (what the peer reads): checked
  * where the frame is built, so the caller fails, not the peer's connection.
@@ -34,9 +44,7 @@ const HEADER_LEN = 20
 function checkFrameSize(channel, enc, limit) {
   const data = enc.data
   const isString = typeof data === 'string'
-  // UTF-8 takes at most 3 bytes per UTF-16 unit.
-  const worst = HEADER_LEN + channel.length * 3 + (isString ? data.length * 3 : data.length)
-  if (worst <= limit) return
+  if (worstLen(channel, data) <= limit) return
   const len = HEADER_LEN + Buffer.byteLength(channel) + (isString ? Buffer.byteLength(data) : data.length)
   if (len <= limit) return
   const err = new Error(`Frame of ${len} bytes exceeds the limit of ${limit} bytes`)
@@ -44,4 +52,4 @@ function checkFrameSize(channel, enc, limit) {
   throw err
 }
 
-module.exports = { KIND, HEADER_LEN, checkFrameSize }
+module.exports = { KIND, HEADER_LEN, checkFrameSize, worstLen }

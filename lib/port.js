@@ -8,8 +8,8 @@
 const errors = require('./errors')
 const { encode, fromTagged, fromText } = require('./codec')
 const { Pump, flusher, BATCH_FRAMES } = require('./pump')
-const { FrameBatch, worstLen, BATCH_BYTES } = require('./batch')
-const { KIND, checkFrameSize } = require('./frames')
+const { FrameBatch, BATCH_BYTES } = require('./batch')
+const { KIND, checkFrameSize, worstLen } = require('./frames')
 
 class NativePort {
   /**

@@ -263,7 +263,7 @@ function deliver(end) {
 // moves.
 
 const { encode, decode } = require('./codec')
-const { HEADER_LEN } = require('./frames')
+const { HEADER_LEN, worstLen } = require('./frames')
 
 const PORT_MESSAGE = 32
 const PORT_CLOSE = 33
@@ -405,8 +405,8 @@ function postNative(from, enc, ends) {
   const data = enc.data
   const isString = typeof data === 'string'
   const list = 4 + 4 * ids.length
-  // UTF-8 takes at most 3 bytes per UTF-16 unit.
-  const worst = HEADER_LEN + list + (isString ? data.length * 3 : data.length)
+  // A port frame has no channel; the id list stands before the payload.
+  const worst = worstLen('', data) + list
   if (worst > OUT_BYTES) {
     const n = direct()
     if (isString) n.portPostStr(from, enc.codec, ids, data)
@@ -1149,14 +1149,6 @@ function rendererPorts(args) {
   return ends === undefined ? [] : ends.map((e) => new MessagePort(e))
 }
 
-/** Checks an ipc postMessage's transfer list without taking anything (other transports). */
-function checkIpcTransfer(transfer) {
-  if (transfer === undefined) return 0
-  if (!Array.isArray(transfer)) throw invalidTransfer()
-  checkTransfer(null, transfer, invalidTransfer)
-  return transfer.length
-}
-
 /** `wc.postMessage` / `ipcRenderer.postMessage` with too few arguments (Electron's gin text). */
 const insufficientArguments = () => new TypeError('Insufficient number of arguments.')
 
@@ -1171,7 +1163,6 @@ module.exports = {
   MessageChannel,
   MessagePort,
   prepareIpc,
-  checkIpcTransfer,
   insufficientArguments,
   portList,
   mainPorts,

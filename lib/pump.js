@@ -6,7 +6,7 @@
 // undelivered frame instead of jumping ahead to newer ones.
 
 const { HEADER_LEN } = require('./frames')
-const { CODEC_NONE, CODEC_JSON, CODEC_LOCAL, CODEC_BYTES } = require('./codec')
+const { CODEC_NONE, CODEC_JSON, CODEC_BYTES } = require('./codec')
 
 /** Frames taken per doorbell before yielding to the event loop. */
 const BATCH_FRAMES = 1024
@@ -144,7 +144,7 @@ class Pump {
       let buf = b
       let start = chEnd
       let stop = end
-      if (b === this.recv && codec !== CODEC_JSON && codec !== CODEC_NONE && codec !== CODEC_BYTES && codec !== CODEC_LOCAL) {
+      if (b === this.recv && codec !== CODEC_JSON && codec !== CODEC_NONE && codec !== CODEC_BYTES) {
         buf = Buffer.from(b.subarray(chEnd, end))
         start = 0
         stop = buf.length
