@@ -16,17 +16,16 @@ const DEFAULT_MAX_FRAME = 256 * 1024 * 1024
 /** Sockets are not read while the hub's queue holds more than this. */
 const DEFAULT_MAX_QUEUE = 64 * 1024 * 1024
 const CONNECT_TIMEOUT_MS = 10_000
-/** How long exit waits for queued frames to reach a slow peer. */
-const EXIT_FLUSH_MS = 2000
 /** After a forked child exits, how long to wait for its socket to end. */
 const CHILD_EOF_GRACE_MS = 2000
 const BOOTSTRAP = path.join(__dirname, 'child-bootstrap.js')
+const { EXIT_FLUSH_MS } = require('./teardown')
 
 const kChild = Symbol('ipc-main.child')
 
 // ---------------------------------------------------------------- main side
 
-/** Hubs listening in this environment: their queued frames are written at exit. */
+/** Hubs listening in this environment: their socket directory goes at exit. */
 const listening = new Set()
 let exitHooked = false
 
@@ -34,12 +33,9 @@ function hookExit() {
   if (exitHooked) return
   exitHooked = true
   process.once('exit', () => {
-    for (const hub of listening) {
-      // What main sent in this last stretch is still in its JS batch.
-      hub.out.flush()
-      hub.native.flushBlocking(EXIT_FLUSH_MS)
-      removeDir(hub.listening)
-    }
+    // Their queued frames were written by lib/teardown.js's exit hook,
+    // registered when each hub was made, so before this one.
+    for (const hub of listening) removeDir(hub.listening)
     for (const port of ports) {
       port.handOver()
       port.native.flushBlocking(EXIT_FLUSH_MS)

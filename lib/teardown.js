@@ -54,4 +54,4 @@ function isOwnHub(id) {
   return hubs.get(id)?.native.deref() !== undefined
 }
 
-module.exports = { track, untrack, isOwnHub }
+module.exports = { track, untrack, isOwnHub, EXIT_FLUSH_MS }
