@@ -101,7 +101,7 @@ impl FrameReader {
   /// The buffer to read into next (reads append to it), with room for at
   /// least one chunk or the rest of the frame whose header has arrived. A
   /// large frame gets a buffer of exactly its size, so a read fills it to
-  /// the frame's end and [`next_owned`](Self::next_owned) hands it over.
+  /// the frame's end and [`next_raw`](Self::next_raw) hands it over.
   pub fn spare(&mut self) -> &mut Vec<u8> {
     if let Some(total) = self.pending_len() {
       if total >= OWN_BUFFER
@@ -139,21 +139,8 @@ impl FrameReader {
     &mut self.buf
   }
 
-  /// The next whole frame, owned: the reader's own buffer when the frame
-  /// fills it exactly (a large frame read by [`spare`](Self::spare)), else a
-  /// copy. `None` until more bytes come.
-  ///
-  /// # Errors
-  /// As [`next_frame`](Self::next_frame).
-  pub fn next_owned(&mut self) -> Result<Option<Vec<u8>>> {
-    Ok(self.next_raw()?.map(|raw| match raw {
-      Raw::Owned(v) => v,
-      Raw::Slice(s) => s.to_vec(),
-    }))
-  }
-
   /// The next whole frame's bytes: the reader's own buffer when the frame
-  /// fills it exactly (as [`next_owned`](Self::next_owned)), else borrowed
+  /// fills it exactly (a large frame read by [`spare`](Self::spare)), else borrowed
   /// from the buffer (the caller copies what it keeps, e.g. into a batch).
   ///
   /// # Errors

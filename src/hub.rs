@@ -105,12 +105,9 @@ impl Counters {
   }
 
   /// Counts every frame of a batch written back to back.
-  fn add_all(&self, mut batch: &[u8]) {
-    while batch.len() >= wire::HEADER_LEN {
-      let len = 4 + u32::from_le_bytes([batch[0], batch[1], batch[2], batch[3]]) as usize;
-      let (frame, rest) = batch.split_at(len.min(batch.len()));
-      self.add(frame);
-      batch = rest;
+  fn add_all(&self, batch: &[u8]) {
+    for (k, _, _, frame) in wire::frames(batch) {
+      self.add_kind(k, frame.len());
     }
   }
 

@@ -664,7 +664,8 @@ impl Relay {
     *self.gates() = Gates::default();
   }
 
-  /// Gateway ends held (tests, diagnostics).
+  /// Gateway ends held.
+  #[cfg(test)]
   pub fn gateway_count(&self) -> usize {
     let g = self.gates();
     g.outs.len() + g.twin_of.len()

@@ -375,9 +375,8 @@ impl Readers {
     }
     self.polls.retain(|p| !p.is_closed());
     for p in &self.polls {
-      if p.is_paused() {
-        p.resume();
-      }
+      // A no-op unless it is paused.
+      p.resume();
     }
   }
 }

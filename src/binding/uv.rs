@@ -336,11 +336,6 @@ impl Poll {
       close(inner);
     }
   }
-
-  /// Whether it is paused.
-  pub(crate) fn is_paused(&self) -> bool {
-    self.0.state.get() == State::Paused
-  }
 }
 
 /// Stops and closes the handle (once); `on_close` frees it.
