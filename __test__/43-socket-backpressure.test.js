@@ -22,6 +22,14 @@ const BLOCK_MS = 5000
 /** The bound (64 MiB) plus what this test process needs besides. */
 const LIMIT_MB = 400
 
+/**
+ * Starts a fresh peak: the kernel resets VmHWM to the current resident set
+ * (earlier cases in this process must not hide this one's growth).
+ */
+function resetPeak() {
+  fs.writeFileSync('/proc/self/clear_refs', '5')
+}
+
 /** This process's peak resident set, in MB, from /proc/self/status. */
 function peakRssMb() {
   const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'))
@@ -38,6 +46,7 @@ describe('a child flooding main while main is blocked', { timeout: 120_000 }, ()
     })
     let next = 0
     let bad = null
+    resetPeak()
     const before = peakRssMb()
     hub.on('start', () => {
       // Main's JS thread is busy: nothing may read the child's socket now.
@@ -113,6 +122,7 @@ describe('main flooding a busy child', { timeout: 120_000 }, () => {
     const wc = await hub.fork(path.join(__dirname, 'fixtures', 'busy-child.js'), [String(N), String(BLOCK_MS)])
     child = wc.process
     await ready
+    resetPeak()
     const before = peakRssMb()
     wc.send('block')
     // One Buffer, rewritten: what main holds is what it queued, not garbage.
